@@ -1,0 +1,11 @@
+DROP TABLE audit_events;
+DROP TRIGGER status_changes_append_only ON status_changes;
+DROP FUNCTION status_changes_forbid_update();
+DROP TABLE status_changes;
+DROP TABLE milestones;
+DROP TABLE recommendation_agencies;
+DROP TABLE recommendations;
+DROP TABLE users;
+DROP TABLE agencies;
+DROP TABLE categories;
+DROP TABLE reports;

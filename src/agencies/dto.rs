@@ -1,0 +1,84 @@
+//! Agency request and response bodies.
+
+use super::model::Agency;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A government body.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgencyDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Short unique code, e.g. `US-DOS` (at most 32 characters).
+    #[schema(example = "US-DOS", max_length = 32)]
+    pub code: String,
+    /// Full name (at most 300 characters).
+    #[schema(example = "U.S. Department of State", max_length = 300)]
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(example = "US", pattern = "^[A-Z]{2}$")]
+    pub country: String,
+    /// The agency this one belongs to, if any.
+    pub parent_id: Option<Uuid>,
+    /// Increments on every change; the ETag carries it.
+    pub version: i32,
+    /// When the agency was created.
+    pub created_at: DateTime<Utc>,
+    /// When the agency last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An agency as embedded in other resources.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgencySummary {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Short unique code.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+impl From<Agency> for AgencyDto {
+    fn from(a: Agency) -> Self {
+        Self {
+            id: a.id,
+            code: a.code,
+            name: a.name,
+            country: a.country,
+            parent_id: a.parent_id,
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+impl From<Agency> for AgencySummary {
+    fn from(a: Agency) -> Self {
+        Self {
+            id: a.id,
+            code: a.code,
+            name: a.name,
+            country: a.country,
+        }
+    }
+}
+
+/// Query parameters of `list_agencies`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgencyListParams {
+    /// Only agencies of this ISO 3166-1 alpha-2 country.
+    #[param(example = "KR")]
+    pub country: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,161 @@
+// Diesel table definitions, in the shape `diesel print-schema` emits for the migrations.
+// The generated `recommendations.search` tsvector column is left out on purpose: it is only
+// ever used through SQL fragments in full-text search.
+
+diesel::table! {
+    agencies (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        country -> Text,
+        parent_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        actor_email -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Uuid>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        position -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> Uuid,
+        recommendation_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        owner_agency_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        completed_on -> Nullable<Date>,
+        weight -> Int4,
+        position -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recommendation_agencies (recommendation_id, agency_id) {
+        recommendation_id -> Uuid,
+        agency_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        category_id -> Uuid,
+        code -> Text,
+        position -> Int4,
+        title -> Text,
+        body -> Text,
+        status -> Text,
+        health -> Nullable<Text>,
+        lead_agency_id -> Nullable<Uuid>,
+        priority -> Nullable<Text>,
+        target_on -> Nullable<Date>,
+        status_changed_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Text,
+        publisher -> Text,
+        published_on -> Nullable<Date>,
+        source_url -> Nullable<Text>,
+        summary -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_changes (id) {
+        id -> Uuid,
+        recommendation_id -> Uuid,
+        from_status -> Text,
+        to_status -> Text,
+        health -> Nullable<Text>,
+        note -> Text,
+        evidence_urls -> Array<Text>,
+        effective_on -> Date,
+        actor_id -> Nullable<Uuid>,
+        actor_email -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        tokens_valid_after -> Timestamptz,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(categories -> reports (report_id));
+diesel::joinable!(milestones -> agencies (owner_agency_id));
+diesel::joinable!(milestones -> recommendations (recommendation_id));
+diesel::joinable!(recommendation_agencies -> agencies (agency_id));
+diesel::joinable!(recommendation_agencies -> recommendations (recommendation_id));
+diesel::joinable!(recommendations -> agencies (lead_agency_id));
+diesel::joinable!(recommendations -> categories (category_id));
+diesel::joinable!(recommendations -> reports (report_id));
+diesel::joinable!(status_changes -> recommendations (recommendation_id));
+diesel::joinable!(status_changes -> users (actor_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    audit_events,
+    categories,
+    milestones,
+    recommendation_agencies,
+    recommendations,
+    reports,
+    status_changes,
+    users,
+);

@@ -1,0 +1,7 @@
+//! The closed vocabularies shared by every resource: statuses, health, priorities, roles.
+
+pub mod status;
+pub mod vocab;
+
+pub use status::{Health, Status};
+pub use vocab::{AgencyRole, MilestoneStatus, Priority, Role};

@@ -1,0 +1,6 @@
+//! HTTP plumbing shared by every resource: conditional requests, list pages, input errors.
+
+pub mod conditional;
+pub mod input;
+pub mod middleware;
+pub mod pagination;

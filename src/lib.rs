@@ -1,0 +1,16 @@
+pub mod agencies;
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod embedded_pg;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod recommendations;
+pub mod reports;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

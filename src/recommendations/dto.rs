@@ -1,0 +1,259 @@
+//! Recommendation response bodies and list parameters.
+
+use super::model::{Milestone, StatusChange};
+use super::queries::RecommendationView;
+use crate::agencies::dto::AgencySummary;
+use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
+use crate::reports::model::Category;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// The category a recommendation belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CategorySummary {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Unique within its report, e.g. `political`.
+    pub slug: String,
+    /// Display name, e.g. `Political`.
+    pub name: String,
+}
+
+/// An agency that supports a recommendation it does not lead.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SupportingAgency {
+    /// The agency.
+    pub agency: AgencySummary,
+    /// How it takes part.
+    pub role: AgencyRole,
+}
+
+/// An actionable step towards implementing a recommendation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MilestoneDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// The recommendation it advances.
+    pub recommendation_id: Uuid,
+    /// What is to be done (at most 300 characters).
+    pub title: String,
+    /// Details (at most 10,000 characters).
+    pub description: String,
+    /// The agency responsible for it.
+    pub owner_agency_id: Option<Uuid>,
+    /// When it is due.
+    pub due_on: Option<NaiveDate>,
+    /// Where it stands.
+    pub status: MilestoneStatus,
+    /// When it was done (set exactly when status is `done`).
+    pub completed_on: Option<NaiveDate>,
+    /// Its share in the recommendation's progress (default 1).
+    pub weight: i32,
+    /// Order within the recommendation.
+    pub position: i32,
+    /// Due date past and neither done nor cancelled (derived).
+    pub overdue: bool,
+    /// Increments on every change; the ETag carries it.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of a recommendation's append-only status history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusChangeDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Status before the change.
+    pub from_status: Status,
+    /// Status after the change.
+    pub to_status: Status,
+    /// Health after the change (open, assessed statuses only).
+    pub health: Option<Health>,
+    /// Why the status changed.
+    pub note: String,
+    /// Links to evidence (required for implemented and partially implemented).
+    pub evidence_urls: Vec<String>,
+    /// The date the change took effect.
+    pub effective_on: NaiveDate,
+    /// Who recorded it (email), if known.
+    pub actor: Option<String>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A recommendation with its status, owners and derived progress.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RecommendationDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// The report that makes it.
+    pub report_id: Uuid,
+    /// Human code, unique within its report, e.g. `POL-1`.
+    #[schema(example = "POL-1")]
+    pub code: String,
+    /// Short title as the report words it.
+    pub title: String,
+    /// Full text as the report words it.
+    pub text: String,
+    /// Its category.
+    pub category: CategorySummary,
+    /// Implementation status.
+    pub status: Status,
+    /// Health of an open, assessed recommendation; null otherwise.
+    pub health: Option<Health>,
+    /// Priority, when set.
+    pub priority: Option<Priority>,
+    /// Target date for implementation, when set.
+    pub target_on: Option<NaiveDate>,
+    /// The lead agency, when assigned.
+    pub lead_agency: Option<AgencySummary>,
+    /// Agencies that take part without leading.
+    pub supporting_agencies: Vec<SupportingAgency>,
+    /// Percent done: weighted share of done milestones, or the status default without any.
+    #[schema(minimum = 0, maximum = 100)]
+    pub progress: i32,
+    /// Number of milestones.
+    pub milestone_count: i64,
+    /// Number of overdue milestones.
+    pub overdue_milestone_count: i64,
+    /// Open and without a status change for longer than the stale threshold.
+    pub stale: bool,
+    /// When the status last changed.
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// Increments on every change; the ETag carries it.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its milestones in order (single-recommendation reads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestones: Option<Vec<MilestoneDto>>,
+    /// The newest status change (single-recommendation reads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_status_change: Option<StatusChangeDto>,
+}
+
+/// Facts the representation derives from the clock and settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Derivation {
+    pub now: DateTime<Utc>,
+    pub stale_after_days: u32,
+}
+
+impl Derivation {
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+}
+
+impl From<&Category> for CategorySummary {
+    fn from(c: &Category) -> Self {
+        Self {
+            id: c.id,
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+        }
+    }
+}
+
+pub fn milestone_dto(m: Milestone, today: NaiveDate) -> MilestoneDto {
+    MilestoneDto {
+        overdue: m.is_overdue(today),
+        id: m.id,
+        recommendation_id: m.recommendation_id,
+        title: m.title,
+        description: m.description,
+        owner_agency_id: m.owner_agency_id,
+        due_on: m.due_on,
+        status: m.status,
+        completed_on: m.completed_on,
+        weight: m.weight,
+        position: m.position,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+impl From<StatusChange> for StatusChangeDto {
+    fn from(c: StatusChange) -> Self {
+        Self {
+            id: c.id,
+            from_status: c.from_status,
+            to_status: c.to_status,
+            health: c.health,
+            note: c.note,
+            evidence_urls: c.evidence_urls,
+            effective_on: c.effective_on,
+            actor: c.actor_email,
+            recorded_at: c.recorded_at,
+        }
+    }
+}
+
+pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> RecommendationDto {
+    let r = view.recommendation;
+    let last_activity = r.status_changed_at.unwrap_or(r.created_at);
+    let stale = !r.status.is_closed()
+        && d.now - last_activity > chrono::Duration::days(i64::from(d.stale_after_days));
+    RecommendationDto {
+        progress: view.tally.progress(r.status),
+        milestone_count: view.tally.total,
+        overdue_milestone_count: view.tally.overdue,
+        stale,
+        category: CategorySummary::from(&view.category),
+        lead_agency: view.lead_agency.map(AgencySummary::from),
+        supporting_agencies: view
+            .supporting
+            .into_iter()
+            .map(|(link, agency)| SupportingAgency {
+                agency: agency.into(),
+                role: link.role,
+            })
+            .collect(),
+        milestones: view.milestones.map(|ms| {
+            ms.into_iter()
+                .map(|m| milestone_dto(m, d.today()))
+                .collect()
+        }),
+        latest_status_change: view.latest_change.map(StatusChangeDto::from),
+        id: r.id,
+        report_id: r.report_id,
+        code: r.code,
+        title: r.title,
+        text: r.body,
+        status: r.status,
+        health: r.health,
+        priority: r.priority,
+        target_on: r.target_on,
+        status_changed_at: r.status_changed_at,
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+/// Query parameters of `list_recommendations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationListParams {
+    /// Only recommendations of this report (id).
+    pub report: Option<Uuid>,
+    /// Only this category (slug), e.g. `political`.
+    #[param(example = "political")]
+    pub category: Option<String>,
+    /// Only these statuses, comma-separated, e.g. `in_progress,stalled`.
+    #[param(example = "not_assessed")]
+    pub status: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}

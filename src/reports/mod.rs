@@ -1,0 +1,3 @@
+//! Reports and their categories: the documents whose recommendations are tracked.
+
+pub mod model;

@@ -1,0 +1,241 @@
+//! The seed: the first tracked report and the agency directory, loaded once, idempotently.
+//! Owners, milestones and statuses stay empty (`not_assessed`): the report names none.
+
+use crate::agencies::model::NewAgency;
+use crate::db::schema::{agencies, categories, recommendations, reports};
+use crate::recommendations::model::NewRecommendation;
+use crate::reports::model::{NewCategory, NewReport};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const SEED_JSON: &str = include_str!("charting-a-path.json");
+/// Serialises concurrent seeders (two instances starting at once).
+const SEED_LOCK_KEY: i64 = 0x5EED_2049;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedData {
+    pub report: SeedReport,
+    pub categories: Vec<SeedCategory>,
+    pub agencies: Vec<SeedAgency>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedReport {
+    pub slug: String,
+    pub title: String,
+    pub publisher: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCategory {
+    pub slug: String,
+    pub name: String,
+    pub code_prefix: String,
+    pub recommendations: Vec<SeedRecommendation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRecommendation {
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAgency {
+    pub code: String,
+    pub name: String,
+    pub country: String,
+    pub parent: Option<String>,
+}
+
+/// What one seeding run inserted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedOutcome {
+    pub agencies: usize,
+    pub reports: usize,
+    pub recommendations: usize,
+}
+
+/// The bundled seed data set.
+pub fn bundled() -> anyhow::Result<SeedData> {
+    Ok(serde_json::from_str(SEED_JSON)?)
+}
+
+/// Seeds only a database that holds no report and no agency yet (what start-up does).
+pub async fn seed_if_empty(conn: &mut AsyncPgConnection) -> anyhow::Result<Option<SeedOutcome>> {
+    let data = bundled()?;
+    let outcome = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            lock(conn).await?;
+            let reports: i64 = reports::table.count().get_result(conn).await?;
+            let agencies: i64 = agencies::table.count().get_result(conn).await?;
+            if reports > 0 || agencies > 0 {
+                return Ok(None);
+            }
+            insert(conn, &data).await.map(Some)
+        })
+        .await?;
+    Ok(outcome)
+}
+
+/// Inserts whatever of the seed is missing (by report slug and agency code); a second run
+/// changes nothing.
+pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedOutcome> {
+    let data = bundled()?;
+    let outcome = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            lock(conn).await?;
+            insert(conn, &data).await
+        })
+        .await?;
+    Ok(outcome)
+}
+
+async fn lock(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(SEED_LOCK_KEY)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+async fn insert(conn: &mut AsyncPgConnection, data: &SeedData) -> QueryResult<SeedOutcome> {
+    let mut outcome = SeedOutcome {
+        agencies: insert_agencies(conn, &data.agencies).await?,
+        ..Default::default()
+    };
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        reports::table.filter(reports::slug.eq(&data.report.slug)),
+    ))
+    .get_result(conn)
+    .await?;
+    if exists {
+        return Ok(outcome);
+    }
+    let report_id: Uuid = diesel::insert_into(reports::table)
+        .values(NewReport {
+            slug: &data.report.slug,
+            title: &data.report.title,
+            publisher: &data.report.publisher,
+            published_on: None,
+            source_url: None,
+            summary: &data.report.summary,
+        })
+        .returning(reports::id)
+        .get_result(conn)
+        .await?;
+    outcome.reports = 1;
+    let mut position = 0;
+    for (category_position, category) in data.categories.iter().enumerate() {
+        let category_id: Uuid = diesel::insert_into(categories::table)
+            .values(NewCategory {
+                report_id,
+                slug: &category.slug,
+                name: &category.name,
+                position: category_position as i32,
+            })
+            .returning(categories::id)
+            .get_result(conn)
+            .await?;
+        let codes: Vec<String> = (1..=category.recommendations.len())
+            .map(|n| format!("{}-{n}", category.code_prefix))
+            .collect();
+        let rows: Vec<NewRecommendation> = category
+            .recommendations
+            .iter()
+            .zip(&codes)
+            .map(|(rec, code)| {
+                position += 1;
+                NewRecommendation {
+                    report_id,
+                    category_id,
+                    code,
+                    position,
+                    title: &rec.title,
+                    body: &rec.text,
+                }
+            })
+            .collect();
+        outcome.recommendations += diesel::insert_into(recommendations::table)
+            .values(&rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(outcome)
+}
+
+/// Inserts missing agencies, parents before children (the file lists them in that order).
+async fn insert_agencies(conn: &mut AsyncPgConnection, seed: &[SeedAgency]) -> QueryResult<usize> {
+    let mut ids: HashMap<String, Uuid> = agencies::table
+        .select((agencies::code, agencies::id))
+        .load::<(String, Uuid)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut inserted = 0;
+    for agency in seed {
+        if ids.contains_key(&agency.code) {
+            continue;
+        }
+        let parent_id = agency.parent.as_ref().and_then(|p| ids.get(p).copied());
+        let id: Uuid = diesel::insert_into(agencies::table)
+            .values(NewAgency {
+                code: &agency.code,
+                name: &agency.name,
+                country: &agency.country,
+                parent_id,
+            })
+            .returning(agencies::id)
+            .get_result(conn)
+            .await?;
+        ids.insert(agency.code.clone(), id);
+        inserted += 1;
+    }
+    Ok(inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_seed_has_the_reports_shape() {
+        let data = bundled().expect("valid seed json");
+        let counts: Vec<(String, usize)> = data
+            .categories
+            .iter()
+            .map(|c| (c.slug.clone(), c.recommendations.len()))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("political".to_string(), 7),
+                ("defense".to_string(), 3),
+                ("technological".to_string(), 3),
+                ("commercial".to_string(), 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_agency_parent_is_listed_before_its_child() {
+        let data = bundled().expect("valid seed json");
+        let mut seen = std::collections::HashSet::new();
+        for agency in &data.agencies {
+            if let Some(parent) = &agency.parent {
+                assert!(seen.contains(parent), "{} before {parent}", agency.code);
+            }
+            assert!(["US", "KR", "JP"].contains(&agency.country.as_str()));
+            seen.insert(agency.code.clone());
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! `Application`: binds the listener and wires the actix app (state, middleware, routes, docs).
+
+use crate::config::Config;
+use crate::db::{self, DbPool, PoolSettings};
+use crate::error::ApiError;
+use crate::http::{input, middleware};
+use crate::{api, openapi, seed};
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Shared, read-only state of every worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates and (when empty) seeds the database, then binds `config.addr`.
+    pub async fn build(config: Config, database_url: &str) -> anyhow::Result<Self> {
+        db::run_migrations(database_url).await?;
+        let pool = db::build_pool(
+            database_url,
+            PoolSettings {
+                max_size: config.db_pool_size,
+                timeout: config.db_timeout,
+            },
+        )?;
+        {
+            let mut conn = pool.get().await?;
+            if let Some(outcome) = seed::seed_if_empty(&mut conn).await? {
+                tracing::info!(?outcome, "seeded an empty database");
+            }
+        }
+        Self::build_with_pool(config, pool)
+    }
+
+    /// Binds and starts serving with an existing pool (the database is already migrated).
+    pub fn build_with_pool(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.addr)?;
+        let port = listener.local_addr()?.port();
+        let workers = if config.workers == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            config.workers
+        };
+        let state = AppState {
+            pool,
+            config: Arc::new(config),
+        };
+        let spec = openapi::spec();
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(web::Data::new(state.clone()))
+                .app_data(input::json_config())
+                .app_data(input::query_config())
+                .app_data(input::path_config())
+                .configure(api::configure)
+                .split_for_parts();
+            app.service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
+                .default_service(web::to(not_found))
+                .wrap(cors(&state.config.cors_origins))
+                .wrap(middleware::SecurityHeaders)
+                .wrap(middleware::RequestLog)
+        })
+        .workers(workers)
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .keep_alive(Duration::from_secs(30))
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound {
+        resource: "route",
+        id: req.path().chars().take(200).collect(),
+    })
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = origins.iter().fold(Cors::default(), |cors, origin| {
+        if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        }
+    });
+    cors.allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+        ])
+        .max_age(3600)
+}

@@ -1,0 +1,55 @@
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn list_agencies_returns_the_seeded_directory_in_code_order() {
+    let app = spawn_app().await;
+    let items = app.collect_pages("/api/v1/agencies", 7).await;
+    let codes: Vec<&str> = items.iter().map(|a| a["code"].as_str().expect("code")).collect();
+    let mut sorted = codes.clone();
+    sorted.sort_unstable();
+    assert_eq!(codes, sorted);
+    for expected in ["US-DOS", "US-USSF", "KR-KASA", "KR-MSIT", "JP-JAXA", "US-FAA-AST"] {
+        assert!(codes.contains(&expected), "{expected} missing");
+    }
+    let countries: std::collections::BTreeSet<&str> =
+        items.iter().map(|a| a["country"].as_str().expect("country")).collect();
+    assert_eq!(countries.into_iter().collect::<Vec<_>>(), ["JP", "KR", "US"]);
+}
+
+#[actix_web::test]
+async fn list_agencies_filters_by_country() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/agencies?country=JP").await;
+    assert_eq!(response.status, 200);
+    let body = response.json();
+    let items = body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    assert!(items.iter().all(|a| a["country"] == "JP"));
+}
+
+#[actix_web::test]
+async fn get_agency_returns_it_with_an_etag() {
+    let app = spawn_app().await;
+    let list = app.get("/api/v1/agencies?limit=1").await.json();
+    let id = list["items"][0]["id"].as_str().expect("id").to_owned();
+    let response = app.get(&format!("/api/v1/agencies/{id}")).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["id"], id.as_str());
+    assert!(response.header("etag").is_some_and(|t| t.starts_with("\"v1.")));
+}
+
+#[actix_web::test]
+async fn get_agency_with_unknown_id_returns_404() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/api/v1/agencies/00000000-0000-0000-0000-000000000000")
+        .await;
+    response.assert_problem(404);
+}
+
+#[actix_web::test]
+async fn list_agencies_with_unknown_parameter_returns_422() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/agencies?colour=blue").await;
+    response.assert_problem(422);
+}

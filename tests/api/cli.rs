@@ -1,0 +1,127 @@
+//! The `policytrack` binary itself: subcommands on the embedded cluster, with and without a
+//! running server.
+
+use crate::helpers::scratch_dir;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn policytrack(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_policytrack"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("POLICYTRACK_DATA_DIR", data_dir)
+        .env("POLICYTRACK_LOG", "warn")
+        .current_dir(data_dir);
+    command
+}
+
+fn run(data_dir: &Path, args: &[&str]) -> Output {
+    let output = policytrack(data_dir).args(args).output().expect("run policytrack");
+    assert!(
+        output.status.success(),
+        "policytrack {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+fn wait_for_http(port: u16, server: &mut Child) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        assert!(server.try_wait().expect("poll").is_none(), "server exited early");
+        if let Some(response) = http_get(port, "/api/v1/recommendations")
+            && response.starts_with("HTTP/1.1 200")
+        {
+            return response;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("server did not answer within 60 s");
+}
+
+fn postmaster_running(data_dir: &Path) -> bool {
+    data_dir.join("postgres/pgdata/postmaster.pid").exists()
+}
+
+#[test]
+fn subcommands_share_the_embedded_database_with_a_running_server() {
+    let dir = scratch_dir("cli");
+
+    // Without a server: each command starts the cluster, works, and stops it again.
+    run(&dir, &["migrate"]);
+    assert!(!postmaster_running(&dir), "migrate left PostgreSQL running");
+    let first = run(&dir, &["seed"]);
+    assert!(String::from_utf8_lossy(&first.stdout).contains("15 recommendation(s)"));
+
+    // With a server: the same data, and a seed joins the running cluster.
+    let port = free_port();
+    let mut server = policytrack(&dir)
+        .env("POLICYTRACK_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let response = wait_for_http(port, &mut server);
+    assert_eq!(response.matches("\"code\":").count(), 15);
+    let again = run(&dir, &["seed"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 recommendation(s)"));
+    assert!(postmaster_running(&dir), "seed stopped the server's cluster");
+
+    // SIGTERM: the server stops and takes PostgreSQL down with it.
+    // SAFETY: plain kill(2) on our child.
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    let status = server.wait().expect("wait");
+    assert!(status.success(), "serve exited with {status}");
+    assert!(!postmaster_running(&dir), "PostgreSQL left running after serve stopped");
+}
+
+#[test]
+fn openapi_subcommand_prints_the_document() {
+    let dir = scratch_dir("cli-openapi");
+    let output = run(&dir, &["openapi"]);
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json document");
+    assert_eq!(doc["openapi"], "3.1.0");
+}
+
+#[test]
+fn unknown_subcommand_exits_2_with_usage() {
+    let dir = scratch_dir("cli-usage");
+    let output = policytrack(&dir).arg("frobnicate").output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Usage:"));
+}
+
+#[test]
+fn missing_postgres_programs_give_an_error_naming_the_fix() {
+    let dir = scratch_dir("cli-nopg");
+    let output = policytrack(&dir)
+        .env("POLICYTRACK_PG_BIN_DIR", dir.join("nowhere"))
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("POLICYTRACK_PG_BIN_DIR"), "{stderr}");
+}

@@ -1,0 +1,72 @@
+use crate::helpers::{scratch_dir, spawn_app, spawn_app_on, start_cluster, test_config};
+use policytrack::db;
+
+#[actix_web::test]
+async fn live_answers_ok() {
+    let app = spawn_app().await;
+    let response = app.get("/health/live").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["status"], "ok");
+}
+
+#[actix_web::test]
+async fn ready_answers_ok_while_the_database_is_up() {
+    let app = spawn_app().await;
+    let response = app.get("/health/ready").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["status"], "ok");
+}
+
+#[actix_web::test]
+async fn ready_goes_503_when_the_database_stops_and_recovers_when_it_returns() {
+    // Arrange: a cluster of this test's own, so stopping it disturbs nobody else.
+    let dir = scratch_dir("ready");
+    let mut cluster = start_cluster(&dir);
+    let admin_url = cluster.url("postgres");
+    // The migration-style sync connection must not run on the test's async runtime.
+    std::thread::spawn(move || db::create_database_if_missing(&admin_url, "policytrack"))
+        .join()
+        .expect("thread")
+        .expect("create database");
+    let app = spawn_app_on(cluster.url("policytrack"), test_config()).await;
+    assert_eq!(app.get("/health/ready").await.status, 200);
+
+    // Act: stop PostgreSQL.
+    cluster.stop().expect("stop cluster");
+
+    // Assert: readiness and reads fail fast with problem+json.
+    let ready = app.get("/health/ready").await;
+    ready.assert_problem(503);
+    let list = app.get("/api/v1/recommendations").await;
+    list.assert_problem(503);
+
+    // And the service recovers by itself once the database is back.
+    cluster.restart().expect("restart cluster");
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.get("/health/ready").await.status == 200
+            && app.get("/api/v1/recommendations").await.status == 200
+        {
+            recovered = true;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "service did not recover after the database restarted");
+}
+
+#[actix_web::test]
+async fn unknown_routes_are_problem_json_404() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/nope").await;
+    response.assert_problem(404);
+}
+
+#[actix_web::test]
+async fn responses_carry_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    let response = app.get("/health/live").await;
+    assert_eq!(response.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert!(response.header("x-request-id").is_some());
+    assert!(response.header("server").is_none(), "no server banner");
+}

@@ -1,0 +1,295 @@
+//! Test harness: one private PostgreSQL cluster per test run (the service's own embedded-cluster
+//! code), a migrated and seeded template database, and one cloned database per test.
+
+use awc::http::header::HeaderMap;
+use policytrack::config::Config;
+use policytrack::db::{self, DbPool, PoolSettings};
+use policytrack::embedded_pg::{ClusterOptions, EmbeddedCluster};
+use policytrack::startup::Application;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Where tests reach PostgreSQL.
+struct Server {
+    /// A URL whose database part can be swapped (see `with_database`).
+    base_url: String,
+    template: String,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+/// The shared server: `TEST_DATABASE_URL` when set, else a private cluster started once.
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The cluster is tied to the thread that spawns it (it quits when that thread exits),
+        // so it gets a thread of its own that never ends.
+        std::thread::spawn(move || {
+            let template = format!("policytrack_template_{}", std::process::id());
+            let (base_url, cluster) = match std::env::var("TEST_DATABASE_URL") {
+                Ok(url) if !url.is_empty() => (url, None),
+                _ => {
+                    let cluster = start_cluster(&scratch_dir("cluster"));
+                    (cluster.url("postgres"), Some(cluster))
+                }
+            };
+            prepare_template(&base_url, &template);
+            tx.send(Server { base_url, template }).expect("send server");
+            let _keep_alive = cluster;
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv().expect("test cluster started")
+    })
+}
+
+/// Starts a throwaway (non-durable) cluster in `dir`.
+pub fn start_cluster(dir: &std::path::Path) -> EmbeddedCluster {
+    EmbeddedCluster::start(ClusterOptions {
+        data_dir: dir.to_path_buf(),
+        bin_dir: None,
+        durable: false,
+    })
+    .expect("start test PostgreSQL cluster")
+}
+
+/// A fresh directory under the system temp dir, removed by the next run if left behind.
+pub fn scratch_dir(label: &str) -> PathBuf {
+    let root = std::env::temp_dir().join("policytrack-tests");
+    std::fs::create_dir_all(&root).expect("scratch root");
+    remove_stale(&root);
+    let dir = root.join(format!(
+        "{}-{label}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Deletes scratch dirs of test processes that no longer run.
+fn remove_stale(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !PathBuf::from(format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn prepare_template(base_url: &str, template: &str) {
+    let admin = base_url.to_owned();
+    db::create_database_if_missing(&admin, template).expect("create template");
+    let url = with_database(base_url, template);
+    db::run_migrations_blocking(&url).expect("migrate template");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut conn = db::connect(&url).await.expect("connect template");
+        policytrack::seed::seed_if_empty(&mut conn)
+            .await
+            .expect("seed template");
+    });
+}
+
+/// Replaces the database name in a connection URL.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match head.rsplit_once('/') {
+        Some((p, _)) if p.contains("://") && p.len() > p.find("://").unwrap_or(0) + 3 => p,
+        _ => head,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{database}?{q}"),
+        None => format!("{prefix}/{database}"),
+    }
+}
+
+/// Runs SQL on the server's maintenance database.
+async fn admin_execute(sql: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = db::connect(&server().base_url).await.expect("admin connection");
+    conn.batch_execute(sql).await.expect("admin statement");
+}
+
+/// A new database cloned from the migrated, seeded template.
+pub async fn clone_template() -> String {
+    let server = server();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = db::connect(&server.base_url).await.expect("admin connection");
+    let mut attempts = 0;
+    // CREATE DATABASE ... TEMPLATE fails while another clone holds the template briefly.
+    while let Err(e) = conn
+        .batch_execute(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{}\"",
+            server.template
+        ))
+        .await
+    {
+        attempts += 1;
+        assert!(attempts < 50, "cloning the template failed: {e}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    with_database(&server.base_url, &name)
+}
+
+/// A new, empty database (no migrations, no seed).
+pub async fn empty_database() -> String {
+    let name = format!("e_{}", uuid::Uuid::new_v4().simple());
+    admin_execute(&format!("CREATE DATABASE \"{name}\"")).await;
+    with_database(&server().base_url, &name)
+}
+
+/// Settings for a test server: an ephemeral port, one worker.
+pub fn test_config() -> Config {
+    let mut config = Config::from_lookup(|_| None).expect("default config");
+    config.addr = "127.0.0.1:0".parse().expect("addr");
+    config.workers = 1;
+    config.db_pool_size = 4;
+    config.db_timeout = Duration::from_secs(2);
+    config
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db_url: String,
+    pub pool: DbPool,
+    pub client: awc::Client,
+}
+
+/// A server on its own copy of the seeded database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(clone_template().await, test_config()).await
+}
+
+/// A server on `db_url` (migrated and seeded on start as in production).
+pub async fn spawn_app_on(db_url: String, config: Config) -> TestApp {
+    let app = Application::build(config, &db_url)
+        .await
+        .expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let pool = db::build_pool(
+        &db_url,
+        PoolSettings {
+            max_size: 2,
+            timeout: Duration::from_secs(5),
+        },
+    )
+    .expect("test pool");
+    TestApp {
+        address,
+        db_url,
+        pool,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+    }
+}
+
+/// A response read to the end.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+
+    /// Asserts an RFC 9457 problem with `status` and returns its body.
+    pub fn assert_problem(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(self.content_type(), "application/problem+json");
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:policytrack:problem:")));
+        assert!(body["title"].is_string());
+        assert!(body["detail"].is_string());
+        body
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut req = self.client.get(self.url(path));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    /// Every item of a list, following `next_cursor` with `limit`.
+    pub async fn collect_pages(&self, path: &str, limit: u32) -> Vec<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..1000 {
+            let mut url = format!("{path}{sep}limit={limit}");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page = self.get(&url).await;
+            assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+            let body = page.json();
+            items.extend(body["items"].as_array().expect("items").iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+        panic!("more than 1000 pages");
+    }
+}
+
+pub async fn read<S>(mut response: awc::ClientResponse<S>) -> TestResponse
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let body = response.body().limit(64 * 1024 * 1024).await.expect("body");
+    TestResponse {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: body.to_vec(),
+    }
+}
