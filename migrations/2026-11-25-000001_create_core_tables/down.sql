@@ -1,3 +1,4 @@
+DROP TABLE login_throttles;
 DROP TABLE audit_events;
 DROP TRIGGER status_changes_append_only ON status_changes;
 DROP FUNCTION status_changes_forbid_update();

@@ -46,8 +46,9 @@ CREATE TABLE users (
     password_hash       text NOT NULL,
     role                text NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
     disabled            boolean NOT NULL DEFAULT false,
-    -- Tokens issued before this instant are rejected: bumped on disable and password change.
-    tokens_valid_after  timestamptz NOT NULL DEFAULT now(),
+    -- Tokens carry the generation they were issued under; disabling the user or changing
+    -- the password bumps it, so every earlier token stops working at once.
+    token_generation    integer NOT NULL DEFAULT 1,
     version             integer NOT NULL DEFAULT 1 CHECK (version > 0),
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now()
@@ -167,3 +168,11 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_entity_idx ON audit_events (entity_type, entity_id);
 CREATE INDEX audit_events_occurred_at_idx ON audit_events (occurred_at, id);
 CREATE INDEX audit_events_actor_id_idx ON audit_events (actor_id);
+
+-- Failed logins per account and per client address, shared by every instance.
+CREATE TABLE login_throttles (
+    key              text PRIMARY KEY,
+    failures         integer NOT NULL DEFAULT 0,
+    window_started_at timestamptz NOT NULL DEFAULT now(),
+    blocked_until    timestamptz
+);

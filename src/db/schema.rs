@@ -44,6 +44,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttles (key) {
+        key -> Text,
+        failures -> Int4,
+        window_started_at -> Timestamptz,
+        blocked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     milestones (id) {
         id -> Uuid,
         recommendation_id -> Uuid,
@@ -129,7 +138,7 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         disabled -> Bool,
-        tokens_valid_after -> Timestamptz,
+        token_generation -> Int4,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -152,6 +161,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
     categories,
+    login_throttles,
     milestones,
     recommendation_agencies,
     recommendations,

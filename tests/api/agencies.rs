@@ -4,16 +4,31 @@ use crate::helpers::spawn_app;
 async fn list_agencies_returns_the_seeded_directory_in_code_order() {
     let app = spawn_app().await;
     let items = app.collect_pages("/api/v1/agencies", 7).await;
-    let codes: Vec<&str> = items.iter().map(|a| a["code"].as_str().expect("code")).collect();
+    let codes: Vec<&str> = items
+        .iter()
+        .map(|a| a["code"].as_str().expect("code"))
+        .collect();
     let mut sorted = codes.clone();
     sorted.sort_unstable();
     assert_eq!(codes, sorted);
-    for expected in ["US-DOS", "US-USSF", "KR-KASA", "KR-MSIT", "JP-JAXA", "US-FAA-AST"] {
+    for expected in [
+        "US-DOS",
+        "US-USSF",
+        "KR-KASA",
+        "KR-MSIT",
+        "JP-JAXA",
+        "US-FAA-AST",
+    ] {
         assert!(codes.contains(&expected), "{expected} missing");
     }
-    let countries: std::collections::BTreeSet<&str> =
-        items.iter().map(|a| a["country"].as_str().expect("country")).collect();
-    assert_eq!(countries.into_iter().collect::<Vec<_>>(), ["JP", "KR", "US"]);
+    let countries: std::collections::BTreeSet<&str> = items
+        .iter()
+        .map(|a| a["country"].as_str().expect("country"))
+        .collect();
+    assert_eq!(
+        countries.into_iter().collect::<Vec<_>>(),
+        ["JP", "KR", "US"]
+    );
 }
 
 #[actix_web::test]
@@ -35,7 +50,11 @@ async fn get_agency_returns_it_with_an_etag() {
     let response = app.get(&format!("/api/v1/agencies/{id}")).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["id"], id.as_str());
-    assert!(response.header("etag").is_some_and(|t| t.starts_with("\"v1.")));
+    assert!(
+        response
+            .header("etag")
+            .is_some_and(|t| t.starts_with("\"v1."))
+    );
 }
 
 #[actix_web::test]

@@ -19,7 +19,10 @@ fn policytrack(data_dir: &Path) -> Command {
 }
 
 fn run(data_dir: &Path, args: &[&str]) -> Output {
-    let output = policytrack(data_dir).args(args).output().expect("run policytrack");
+    let output = policytrack(data_dir)
+        .args(args)
+        .output()
+        .expect("run policytrack");
     assert!(
         output.status.success(),
         "policytrack {args:?} failed: {}",
@@ -39,7 +42,11 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     Some(response)
@@ -48,7 +55,10 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 fn wait_for_http(port: u16, server: &mut Child) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        assert!(server.try_wait().expect("poll").is_none(), "server exited early");
+        assert!(
+            server.try_wait().expect("poll").is_none(),
+            "server exited early"
+        );
         if let Some(response) = http_get(port, "/api/v1/recommendations")
             && response.starts_with("HTTP/1.1 200")
         {
@@ -85,7 +95,10 @@ fn subcommands_share_the_embedded_database_with_a_running_server() {
     assert_eq!(response.matches("\"code\":").count(), 15);
     let again = run(&dir, &["seed"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 recommendation(s)"));
-    assert!(postmaster_running(&dir), "seed stopped the server's cluster");
+    assert!(
+        postmaster_running(&dir),
+        "seed stopped the server's cluster"
+    );
 
     // SIGTERM: the server stops and takes PostgreSQL down with it.
     // SAFETY: plain kill(2) on our child.
@@ -94,7 +107,10 @@ fn subcommands_share_the_embedded_database_with_a_running_server() {
     }
     let status = server.wait().expect("wait");
     assert!(status.success(), "serve exited with {status}");
-    assert!(!postmaster_running(&dir), "PostgreSQL left running after serve stopped");
+    assert!(
+        !postmaster_running(&dir),
+        "PostgreSQL left running after serve stopped"
+    );
 }
 
 #[test]

@@ -32,11 +32,11 @@ fn migrations_run_up_down_and_up_again() {
     let mut conn = <SyncConn as Connection>::establish(&url).expect("connect");
 
     conn.run_pending_migrations(MIGRATIONS).expect("up");
-    assert_eq!(table_count(&mut conn), 9);
+    assert_eq!(table_count(&mut conn), 10);
     conn.revert_all_migrations(MIGRATIONS).expect("down");
     assert_eq!(table_count(&mut conn), 0);
     conn.run_pending_migrations(MIGRATIONS).expect("up again");
-    assert_eq!(table_count(&mut conn), 9);
+    assert_eq!(table_count(&mut conn), 10);
     assert!(!conn.has_pending_migration(MIGRATIONS).expect("pending"));
 }
 
@@ -48,9 +48,11 @@ fn data_survives_a_restart_of_the_embedded_cluster() {
     let url = cluster.url("policytrack");
     db::run_migrations_blocking(&url).expect("migrate");
     let mut conn = <SyncConn as Connection>::establish(&url).expect("connect");
-    diesel::sql_query("INSERT INTO agencies (code, name, country) VALUES ('XX-KEEP', 'Kept', 'XX')")
-        .execute(&mut conn)
-        .expect("insert");
+    diesel::sql_query(
+        "INSERT INTO agencies (code, name, country) VALUES ('XX-KEEP', 'Kept', 'XX')",
+    )
+    .execute(&mut conn)
+    .expect("insert");
     drop(conn);
 
     cluster.stop().expect("stop");
@@ -59,8 +61,11 @@ fn data_survives_a_restart_of_the_embedded_cluster() {
     let cluster = start_cluster(&dir);
     let restart = started.elapsed();
 
-    let mut conn = <SyncConn as Connection>::establish(&with_database(&cluster.url("postgres"), "policytrack"))
-        .expect("reconnect");
+    let mut conn = <SyncConn as Connection>::establish(&with_database(
+        &cluster.url("postgres"),
+        "policytrack",
+    ))
+    .expect("reconnect");
     let kept: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "(SELECT count(*) FROM agencies WHERE code = 'XX-KEEP')",
     ))
@@ -68,7 +73,10 @@ fn data_survives_a_restart_of_the_embedded_cluster() {
     .expect("count");
     assert_eq!(kept, 1);
     assert!(cluster.owns_server());
-    println!("embedded cluster restart to ready: {} ms", restart.as_millis());
+    println!(
+        "embedded cluster restart to ready: {} ms",
+        restart.as_millis()
+    );
 }
 
 #[test]
@@ -79,7 +87,9 @@ fn the_cluster_listens_on_a_private_unix_socket_only() {
     assert!(url.contains("host=/"), "{url}");
     let socket_dir = &cluster.layout().socket_dir;
     let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(socket_dir).expect("socket dir").permissions(),
+        &std::fs::metadata(socket_dir)
+            .expect("socket dir")
+            .permissions(),
     );
     assert_eq!(mode & 0o777, 0o700);
     let mut conn = <SyncConn as Connection>::establish(&url).expect("connect");
@@ -100,5 +110,8 @@ fn a_second_start_on_running_data_joins_the_running_server() {
     assert!(!joiner.owns_server());
     assert_eq!(owner.running_server_pid(), joiner.running_server_pid());
     drop(joiner);
-    assert!(owner.running_server_pid().is_some(), "joiner must not stop the owner's server");
+    assert!(
+        owner.running_server_pid().is_some(),
+        "joiner must not stop the owner's server"
+    );
 }

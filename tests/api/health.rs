@@ -52,7 +52,10 @@ async fn ready_goes_503_when_the_database_stops_and_recovers_when_it_returns() {
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(recovered, "service did not recover after the database restarted");
+    assert!(
+        recovered,
+        "service did not recover after the database restarted"
+    );
 }
 
 #[actix_web::test]
@@ -66,7 +69,10 @@ async fn unknown_routes_are_problem_json_404() {
 async fn responses_carry_security_headers_and_a_request_id() {
     let app = spawn_app().await;
     let response = app.get("/health/live").await;
-    assert_eq!(response.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        response.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     assert!(response.header("x-request-id").is_some());
     assert!(response.header("server").is_none(), "no server banner");
 }

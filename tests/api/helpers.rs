@@ -72,7 +72,9 @@ pub fn scratch_dir(label: &str) -> PathBuf {
 
 /// Deletes scratch dirs of test processes that no longer run.
 fn remove_stale(root: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
@@ -120,7 +122,9 @@ pub fn with_database(url: &str, database: &str) -> String {
 /// Runs SQL on the server's maintenance database.
 async fn admin_execute(sql: &str) {
     use diesel_async::SimpleAsyncConnection;
-    let mut conn = db::connect(&server().base_url).await.expect("admin connection");
+    let mut conn = db::connect(&server().base_url)
+        .await
+        .expect("admin connection");
     conn.batch_execute(sql).await.expect("admin statement");
 }
 
@@ -129,7 +133,9 @@ pub async fn clone_template() -> String {
     let server = server();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     use diesel_async::SimpleAsyncConnection;
-    let mut conn = db::connect(&server.base_url).await.expect("admin connection");
+    let mut conn = db::connect(&server.base_url)
+        .await
+        .expect("admin connection");
     let mut attempts = 0;
     // CREATE DATABASE ... TEMPLATE fails while another clone holds the template briefly.
     while let Err(e) = conn
@@ -231,11 +237,20 @@ impl TestResponse {
 
     /// Asserts an RFC 9457 problem with `status` and returns its body.
     pub fn assert_problem(&self, status: u16) -> Value {
-        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
         assert_eq!(self.content_type(), "application/problem+json");
         let body = self.json();
         assert_eq!(body["status"], status);
-        assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:policytrack:problem:")));
+        assert!(
+            body["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("urn:policytrack:problem:"))
+        );
         assert!(body["title"].is_string());
         assert!(body["detail"].is_string());
         body

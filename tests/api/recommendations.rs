@@ -53,7 +53,9 @@ async fn pages_cover_every_row_once_at_any_page_size() {
 #[actix_web::test]
 async fn a_page_with_more_rows_links_to_the_next() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/recommendations?limit=5&status=not_assessed").await;
+    let response = app
+        .get("/api/v1/recommendations?limit=5&status=not_assessed")
+        .await;
     let body = response.json();
     let cursor = body["next_cursor"].as_str().expect("next cursor");
     let link = response.header("link").expect("Link header");
@@ -65,11 +67,23 @@ async fn a_page_with_more_rows_links_to_the_next() {
 #[actix_web::test]
 async fn list_filters_by_category_and_status() {
     let app = spawn_app().await;
-    let defense = app.get("/api/v1/recommendations?category=defense").await.json();
-    assert_eq!(codes(defense["items"].as_array().expect("items")), ["DEF-1", "DEF-2", "DEF-3"]);
-    let none = app.get("/api/v1/recommendations?status=implemented,stalled").await.json();
+    let defense = app
+        .get("/api/v1/recommendations?category=defense")
+        .await
+        .json();
+    assert_eq!(
+        codes(defense["items"].as_array().expect("items")),
+        ["DEF-1", "DEF-2", "DEF-3"]
+    );
+    let none = app
+        .get("/api/v1/recommendations?status=implemented,stalled")
+        .await
+        .json();
     assert_eq!(none["items"].as_array().expect("items").len(), 0);
-    let all = app.get("/api/v1/recommendations?status=not_assessed").await.json();
+    let all = app
+        .get("/api/v1/recommendations?status=not_assessed")
+        .await
+        .json();
     assert_eq!(all["items"].as_array().expect("items").len(), 15);
 }
 
@@ -95,17 +109,27 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
 #[actix_web::test]
 async fn get_recommendation_embeds_milestones_and_sends_a_version_etag() {
     let app = spawn_app().await;
-    let list = app.get("/api/v1/recommendations?category=defense").await.json();
+    let list = app
+        .get("/api/v1/recommendations?category=defense")
+        .await
+        .json();
     let id = list["items"][2]["id"].as_str().expect("id").to_owned();
     let response = app.get(&format!("/api/v1/recommendations/{id}")).await;
     assert_eq!(response.status, 200);
     let body = response.json();
     assert_eq!(body["code"], "DEF-3");
     assert_eq!(body["milestones"], serde_json::json!([]));
-    assert!(body["text"].as_str().is_some_and(|t| t.contains("electro-optical")));
+    assert!(
+        body["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("electro-optical"))
+    );
     let etag = response.header("etag").expect("etag");
     assert!(etag.starts_with("\"v1."), "{etag}");
-    assert_eq!(response.header("cache-control").as_deref(), Some("no-cache"));
+    assert_eq!(
+        response.header("cache-control").as_deref(),
+        Some("no-cache")
+    );
 }
 
 #[actix_web::test]
@@ -114,12 +138,18 @@ async fn conditional_get_with_matching_etag_is_304_without_body() {
     let first = app.get("/api/v1/recommendations?limit=3").await;
     let etag = first.header("etag").expect("etag");
     let again = app
-        .get_with("/api/v1/recommendations?limit=3", &[("If-None-Match", &etag)])
+        .get_with(
+            "/api/v1/recommendations?limit=3",
+            &[("If-None-Match", &etag)],
+        )
         .await;
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     let other = app
-        .get_with("/api/v1/recommendations?limit=3", &[("If-None-Match", "W/\"stale\"")])
+        .get_with(
+            "/api/v1/recommendations?limit=3",
+            &[("If-None-Match", "W/\"stale\"")],
+        )
         .await;
     assert_eq!(other.status, 200);
 }
@@ -130,5 +160,7 @@ async fn get_recommendation_with_unknown_or_malformed_id_returns_404() {
     app.get("/api/v1/recommendations/5d0a4fd4-6b0e-4c36-9df6-3f9e0b1c2d3e")
         .await
         .assert_problem(404);
-    app.get("/api/v1/recommendations/POL-1").await.assert_problem(404);
+    app.get("/api/v1/recommendations/POL-1")
+        .await
+        .assert_problem(404);
 }

@@ -7,10 +7,26 @@ use policytrack::seed;
 async fn counts(app: &crate::helpers::TestApp) -> (i64, i64, i64, i64) {
     let mut conn = app.pool.get().await.expect("conn");
     (
-        reports::table.count().get_result(&mut conn).await.expect("reports"),
-        categories::table.count().get_result(&mut conn).await.expect("categories"),
-        recommendations::table.count().get_result(&mut conn).await.expect("recs"),
-        agencies::table.count().get_result(&mut conn).await.expect("agencies"),
+        reports::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("reports"),
+        categories::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("categories"),
+        recommendations::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("recs"),
+        agencies::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("agencies"),
     )
 }
 
