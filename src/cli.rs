@@ -1,9 +1,13 @@
 //! The `policytrack` command line: parsing and running each subcommand.
 
+use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, Database};
+use crate::domain::Role;
+use crate::http::validate::Checks;
 use crate::startup::Application;
-use crate::{openapi, seed};
+use crate::{audit, openapi, seed, users};
+use diesel_async::AsyncConnection;
 
 pub const USAGE: &str = "\
 policytrack: tracks what happens to the recommendations of policy reports
@@ -13,6 +17,8 @@ Usage:
   policytrack migrate     apply pending database migrations
   policytrack seed        load the bundled report and agencies where missing
   policytrack openapi     print the OpenAPI document
+  policytrack user create --email E --role viewer|analyst|admin --password-stdin
+                          create a user; the password is read from standard input
   policytrack help        show this text
 
 Settings come from the environment or a .env file; see .env.example.
@@ -26,6 +32,7 @@ pub enum Command {
     Seed,
     OpenApi,
     Help,
+    CreateUser { email: String, role: Role },
 }
 
 /// Parses the arguments after the program name.
@@ -37,7 +44,34 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         ["seed"] => Ok(Command::Seed),
         ["openapi"] => Ok(Command::OpenApi),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
+        ["user", "create", rest @ ..] => parse_user_create(rest),
         other => Err(format!("unknown command: {}\n\n{USAGE}", other.join(" "))),
+    }
+}
+
+fn parse_user_create(words: &[&str]) -> Result<Command, String> {
+    let (mut email, mut role, mut stdin) = (None, None, false);
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match *word {
+            "--email" => email = rest.next().map(|e| e.trim().to_lowercase()),
+            "--role" => {
+                role = Some(
+                    rest.next()
+                        .ok_or("--role needs a value")?
+                        .parse::<Role>()
+                        .map_err(|e| format!("--role {e}"))?,
+                )
+            }
+            "--password-stdin" => stdin = true,
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    match (email, role, stdin) {
+        (Some(email), Some(role), true) => Ok(Command::CreateUser { email, role }),
+        _ => Err(format!(
+            "user create needs --email, --role and --password-stdin\n\n{USAGE}"
+        )),
     }
 }
 
@@ -69,9 +103,33 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::CreateUser { email, role } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            if let Some(problem) = password::check_strength(&password) {
+                anyhow::bail!("password {problem}");
+            }
+            let mut checks = Checks::new();
+            checks.email("email", &email);
+            if checks.finish().is_err() {
+                anyhow::bail!("{email:?} is not an email address");
+            }
+            let hash = password::hash(&password)?;
+            let database = Database::open(&config)?;
+            db::run_migrations_blocking(&database.url)?;
+            let id = runtime()?.block_on(create_user(&database.url, &email, role, &hash))?;
+            println!("created {role} {email} ({id})");
+            Ok(())
+        }
         Command::Serve => {
             // The cluster is started here, on the main thread, which lives as long as it must.
             let database = Database::open(&config)?;
+            let mut config = config;
+            if config.jwt_secret.is_none() && database.cluster.is_some() {
+                let path = config.data_dir.join("jwt-secret");
+                config.jwt_secret = Some(crate::auth::jwt::load_or_create_secret(&path)?);
+            }
             let url = database.url.clone();
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(config.clone(), &url).await?;
@@ -84,6 +142,45 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn create_user(url: &str, email: &str, role: Role, hash: &str) -> anyhow::Result<uuid::Uuid> {
+    let mut conn = db::connect(url).await?;
+    let user = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let user = users::queries::insert(
+                conn,
+                users::queries::NewUser {
+                    email,
+                    password_hash: hash,
+                    role,
+                },
+            )
+            .await?;
+            let dto = users::dto::UserDto::from(user.clone());
+            audit::record(
+                conn,
+                None,
+                audit::Change {
+                    action: "create_user",
+                    entity_type: "user",
+                    entity_id: user.id,
+                    before: None,
+                    after: audit::snapshot(&dto),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => anyhow::anyhow!("a user with email {email} already exists"),
+            other => other.into(),
+        })?;
+    Ok(user.id)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -103,6 +200,28 @@ mod tests {
     #[test]
     fn no_arguments_means_serve() {
         assert_eq!(parse(&[]), Ok(Command::Serve));
+    }
+
+    #[test]
+    fn user_create_needs_all_three_options() {
+        let parsed = parse(&args(&[
+            "user",
+            "create",
+            "--email",
+            "A@Example.org",
+            "--role",
+            "analyst",
+            "--password-stdin",
+        ]));
+        assert_eq!(
+            parsed,
+            Ok(Command::CreateUser {
+                email: "a@example.org".into(),
+                role: Role::Analyst
+            })
+        );
+        assert!(parse(&args(&["user", "create", "--email", "a@example.org"])).is_err());
+        assert!(parse(&args(&["user", "create", "--role", "root"])).is_err());
     }
 
     #[test]

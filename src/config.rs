@@ -43,7 +43,9 @@ pub struct Config {
     pub pg_bin_dir: Option<PathBuf>,
     pub jwt_secret: Option<Secret>,
     pub token_ttl: Duration,
-    pub public_read: bool,
+    /// Anonymous reads; unset means on for the embedded database (a local, loopback set-up)
+    /// and off with `DATABASE_URL`.
+    pub public_read: Option<bool>,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -63,6 +65,11 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// Whether anonymous clients may read (see `public_read`).
+    pub fn public_read_enabled(&self) -> bool {
+        self.public_read.unwrap_or(self.database_url.is_none())
+    }
+
     /// Reads the process environment (after `.env`, which `main` loads).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|key| std::env::var(key).ok())
@@ -98,10 +105,11 @@ impl Config {
                 });
             }
         };
-        let public_read = match parse("POLICYTRACK_PUBLIC_READ", "false")?.as_str() {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" => false,
-            other => {
+        let public_read = match get("POLICYTRACK_PUBLIC_READ").as_deref() {
+            None => None,
+            Some("true" | "1" | "yes") => Some(true),
+            Some("false" | "0" | "no") => Some(false),
+            Some(other) => {
                 return Err(ConfigError {
                     name: "POLICYTRACK_PUBLIC_READ",
                     problem: format!("expected true or false, got {other:?}"),
@@ -163,7 +171,7 @@ mod tests {
         assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.data_dir, PathBuf::from("./data"));
         assert!(config.database_url.is_none());
-        assert!(!config.public_read);
+        assert_eq!(config.public_read, None);
         assert_eq!(config.stale_after_days, 90);
         assert_eq!(config.db_timeout, Duration::from_secs(5));
     }

@@ -1,7 +1,8 @@
 //! Liveness and readiness probes for operators and load balancers.
 
 use crate::db;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::responses as r;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -34,7 +35,7 @@ pub async fn live() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "The database answers", body = HealthStatus),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, response = r::Unavailable),
     )
 )]
 #[get("/health/ready")]

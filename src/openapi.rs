@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::error::{FieldError, Problem};
+use crate::http::responses as r;
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -16,11 +17,24 @@ use utoipa_actix_web::AppExt;
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
+        (name = "reports", description = "Tracked reports and their categories"),
         (name = "recommendations", description = "Recommendations with status, owners and progress"),
+        (name = "milestones", description = "Actionable, dated steps of a recommendation"),
+        (name = "statuses", description = "The implementation-status vocabulary"),
         (name = "agencies", description = "Government bodies that lead or support recommendations"),
+        (name = "auth", description = "Access tokens and the caller's identity"),
+        (name = "users", description = "User accounts (admins only)"),
+        (name = "audit", description = "The log of every write (admins only)"),
         (name = "operations", description = "Health probes"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict,
+            r::PreconditionFailed, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable,
+            r::PreconditionRequired, r::TooManyRequests, r::Unavailable,
+        ),
+    ),
     modifiers(&BearerScheme),
 )]
 pub struct ApiDoc;

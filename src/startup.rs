@@ -1,5 +1,6 @@
 //! `Application`: binds the listener and wires the actix app (state, middleware, routes, docs).
 
+use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
@@ -20,6 +21,13 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
+    pub jwt: Arc<JwtKeys>,
+}
+
+impl AppState {
+    pub fn public_read(&self) -> bool {
+        self.config.public_read_enabled()
+    }
 }
 
 pub struct Application {
@@ -49,6 +57,12 @@ impl Application {
 
     /// Binds and starts serving with an existing pool (the database is already migrated).
     pub fn build_with_pool(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+        let secret = config.jwt_secret.as_ref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "POLICYTRACK_JWT_SECRET is required (at least 32 bytes) with DATABASE_URL"
+            )
+        })?;
+        let jwt = Arc::new(JwtKeys::new(secret, config.token_ttl));
         let listener = TcpListener::bind(config.addr)?;
         let port = listener.local_addr()?.port();
         let workers = if config.workers == 0 {
@@ -59,6 +73,7 @@ impl Application {
         let state = AppState {
             pool,
             config: Arc::new(config),
+            jwt,
         };
         let spec = openapi::spec();
         let server = HttpServer::new(move || {

@@ -69,6 +69,43 @@ impl From<Agency> for AgencySummary {
     }
 }
 
+/// A new agency.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "KR-MOTIE", "name": "Ministry of Trade, Industry and Energy", "country": "KR"}))]
+pub struct CreateAgencyRequest {
+    /// Unique code: upper-case letters, digits, `-`, `_`, `.` (at most 32 characters).
+    #[schema(max_length = 32)]
+    pub code: String,
+    /// Full name (1 to 300 characters).
+    #[schema(max_length = 300)]
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(pattern = "^[A-Z]{2}$")]
+    pub country: String,
+    /// The agency it belongs to.
+    pub parent_id: Option<Uuid>,
+}
+
+/// Changes to an agency; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgencyRequest {
+    /// New code.
+    #[schema(max_length = 32)]
+    pub code: Option<String>,
+    /// New name.
+    #[schema(max_length = 300)]
+    pub name: Option<String>,
+    /// New ISO 3166-1 alpha-2 country code.
+    #[schema(pattern = "^[A-Z]{2}$")]
+    pub country: Option<String>,
+    /// New parent (null to clear).
+    #[serde(default, deserialize_with = "crate::http::validate::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
 /// Query parameters of `list_agencies`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -1,17 +1,148 @@
 //! Agency endpoints.
 
-use super::dto::{AgencyDto, AgencyListParams};
+use super::commands::{self, AgencyChanges};
+use super::dto::{AgencyDto, AgencyListParams, CreateAgencyRequest, UpdateAgencyRequest};
+use super::model::NewAgency;
 use super::queries::{self, AgencyFilter};
-use crate::error::{ApiError, Problem};
+use crate::auth::AuthUser;
+use crate::auth::ReadAccess;
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::http::conditional;
 use crate::http::conditional::{json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
+use crate::http::responses as r;
+use crate::http::validate::{Checks, TITLE_MAX};
 use crate::startup::AppState;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{patch, post};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_agencies).service(get_agency);
+    cfg.service(list_agencies)
+        .service(get_agency)
+        .service(create_agency)
+        .service(update_agency);
+}
+
+fn check_country(checks: &mut Checks, field: &str, country: &str) {
+    checks.fail_if(
+        !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase())),
+        field,
+        "must be an ISO 3166-1 alpha-2 code such as US",
+    );
+}
+
+/// Create an agency
+#[utoipa::path(
+    tag = "agencies",
+    request_body = CreateAgencyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new agency", body = AgencyDto,
+            headers(("Location" = String, description = "URL of the agency"), ("ETag" = String, description = "Version tag"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    )
+)]
+#[post("/agencies")]
+#[tracing::instrument(skip_all)]
+pub async fn create_agency(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateAgencyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    checks
+        .code("/code", &body.code)
+        .text("/name", body.name.trim(), 1, TITLE_MAX);
+    check_country(&mut checks, "/country", &body.country);
+    checks.finish()?;
+    let mut conn = state.pool.get().await?;
+    let name = body.name.trim();
+    let created = commands::create(
+        &mut conn,
+        &user,
+        NewAgency {
+            code: &body.code,
+            name,
+            country: &body.country,
+            parent_id: body.parent_id,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", created.id)))
+        .insert_header((header::ETAG, version_tag(created.version, "")))
+        .json(AgencyDto::from(created)))
+}
+
+/// Update an agency
+#[utoipa::path(
+    tag = "agencies",
+    params(
+        ("id" = Uuid, Path, description = "Agency id"),
+        ("If-Match" = String, Header, description = "The agency's ETag as last read"),
+    ),
+    request_body = UpdateAgencyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated agency", body = AgencyDto),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 428, response = r::PreconditionRequired),
+        (status = 503, response = r::Unavailable),
+    )
+)]
+#[patch("/agencies/{id}")]
+#[tracing::instrument(skip_all)]
+pub async fn update_agency(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateAgencyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let expected = conditional::required_version(&req)?;
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    if let Some(code) = &body.code {
+        checks.code("/code", code);
+    }
+    checks.opt_text("/name", body.name.as_deref().map(str::trim), 1, TITLE_MAX);
+    if let Some(country) = &body.country {
+        check_country(&mut checks, "/country", country);
+    }
+    checks.finish()?;
+    let changes = AgencyChanges {
+        code: body.code,
+        name: body.name.map(|n| n.trim().to_owned()),
+        country: body.country,
+        parent_id: body.parent_id,
+    };
+    let mut conn = state.pool.get().await?;
+    let updated = commands::update(&mut conn, &user, id.into_inner(), expected, changes).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, version_tag(updated.version, "")))
+        .json(AgencyDto::from(updated)))
 }
 
 /// List agencies
@@ -19,12 +150,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Agencies ordered by code, one keyset page at a time.
 #[utoipa::path(
     tag = "agencies",
+    security((), ("bearer" = [])),
     params(AgencyListParams),
     responses(
         (status = 200, description = "A page of agencies", body = Page<AgencyDto>),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = r::Unauthorized),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
     )
 )]
 #[get("/agencies")]
@@ -32,6 +165,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn list_agencies(
     state: web::Data<AppState>,
     req: HttpRequest,
+    _access: ReadAccess,
     params: web::Query<AgencyListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
@@ -57,12 +191,14 @@ pub async fn list_agencies(
 /// Get an agency
 #[utoipa::path(
     tag = "agencies",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "Agency id")),
     responses(
         (status = 200, description = "The agency", body = AgencyDto),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
     )
 )]
 #[get("/agencies/{id}")]
@@ -70,6 +206,7 @@ pub async fn list_agencies(
 pub async fn get_agency(
     state: web::Data<AppState>,
     req: HttpRequest,
+    _access: ReadAccess,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

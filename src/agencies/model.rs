@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = agencies, check_for_backend(diesel::pg::Pg))]
 pub struct Agency {
     pub id: Uuid,
@@ -18,7 +18,7 @@ pub struct Agency {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Insertable)]
+#[derive(Debug, Clone, Insertable, serde::Serialize)]
 #[diesel(table_name = agencies)]
 pub struct NewAgency<'a> {
     pub code: &'a str,

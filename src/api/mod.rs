@@ -1,6 +1,6 @@
 //! Mounts every resource under `/api/v1`, plus the operations endpoints.
 
-use crate::{agencies, health, recommendations};
+use crate::{agencies, audit, auth, health, milestones, recommendations, reports, users};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -10,8 +10,13 @@ pub const BASE_PATH: &str = "/api/v1";
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope(BASE_PATH)
+            .configure(auth::configure)
+            .configure(reports::configure)
             .configure(recommendations::configure)
-            .configure(agencies::configure),
+            .configure(milestones::configure)
+            .configure(agencies::configure)
+            .configure(users::configure)
+            .configure(audit::configure),
     )
     .service(health::live)
     .service(health::ready);

@@ -1,6 +1,6 @@
 //! The implementation-status lifecycle shared by every report, and the health axis.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 crate::text_enum! {
@@ -28,7 +28,7 @@ crate::text_enum! {
 }
 
 /// Nearest label in the GAO recommendation database.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub enum GaoLabel {
     #[serde(rename = "open")]
     Open,
@@ -39,7 +39,7 @@ pub enum GaoLabel {
 }
 
 /// Nearest label in Canada's mandate letter tracker.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub enum CanadaMandateLabel {
     #[serde(rename = "not_being_pursued")]
     NotBeingPursued,

@@ -4,3 +4,5 @@ pub mod conditional;
 pub mod input;
 pub mod middleware;
 pub mod pagination;
+pub mod responses;
+pub mod validate;

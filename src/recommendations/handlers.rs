@@ -2,10 +2,12 @@
 
 use super::dto::{Derivation, RecommendationDto, RecommendationListParams, recommendation_dto};
 use super::queries::{self, RecommendationFilter, ReportOrderKey};
+use crate::auth::ReadAccess;
 use crate::domain::Status;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::conditional::{json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
+use crate::http::responses as r;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,14 +24,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// page at a time.
 #[utoipa::path(
     tag = "recommendations",
+    security((), ("bearer" = [])),
     params(RecommendationListParams),
     responses(
         (status = 200, description = "A page of recommendations", body = Page<RecommendationDto>,
             headers(("ETag" = String, description = "Weak tag of this page"),
                     ("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = r::Unauthorized),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
     )
 )]
 #[get("/recommendations")]
@@ -37,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn list_recommendations(
     state: web::Data<AppState>,
     req: HttpRequest,
+    _access: ReadAccess,
     params: web::Query<RecommendationListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
@@ -72,13 +77,15 @@ pub async fn list_recommendations(
 /// One recommendation with its agencies, milestones, progress and latest status change.
 #[utoipa::path(
     tag = "recommendations",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "Recommendation id")),
     responses(
         (status = 200, description = "The recommendation", body = RecommendationDto,
             headers(("ETag" = String, description = "Strong tag; send it as If-Match to change the recommendation"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, description = "No such recommendation", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
     )
 )]
 #[get("/recommendations/{id}")]
@@ -86,6 +93,7 @@ pub async fn list_recommendations(
 pub async fn get_recommendation(
     state: web::Data<AppState>,
     req: HttpRequest,
+    _access: ReadAccess,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = recommendations, check_for_backend(diesel::pg::Pg))]
 pub struct Recommendation {
     pub id: Uuid,
@@ -38,7 +38,7 @@ pub struct NewRecommendation<'a> {
     pub body: &'a str,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = recommendation_agencies, check_for_backend(diesel::pg::Pg))]
 pub struct RecommendationAgency {
     pub recommendation_id: Uuid,
@@ -47,7 +47,7 @@ pub struct RecommendationAgency {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = milestones, check_for_backend(diesel::pg::Pg))]
 pub struct Milestone {
     pub id: Uuid,
@@ -75,7 +75,7 @@ impl Milestone {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = status_changes, check_for_backend(diesel::pg::Pg))]
 pub struct StatusChange {
     pub id: Uuid,

@@ -253,3 +253,13 @@ async fn latest_changes(
         .load(conn)
         .await
 }
+
+/// The current status alone (for the transitions endpoint).
+pub async fn status_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Status>> {
+    recommendations::table
+        .find(id)
+        .select(recommendations::status)
+        .first(conn)
+        .await
+        .optional()
+}

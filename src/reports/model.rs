@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = reports, check_for_backend(diesel::pg::Pg))]
 pub struct Report {
     pub id: Uuid,
@@ -20,7 +20,7 @@ pub struct Report {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Insertable)]
+#[derive(Debug, Clone, Insertable, serde::Serialize)]
 #[diesel(table_name = reports)]
 pub struct NewReport<'a> {
     pub slug: &'a str,
@@ -31,7 +31,7 @@ pub struct NewReport<'a> {
     pub summary: &'a str,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
 pub struct Category {
     pub id: Uuid,

@@ -159,6 +159,8 @@ pub async fn empty_database() -> String {
     with_database(&server().base_url, &name)
 }
 
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
 /// Settings for a test server: an ephemeral port, one worker.
 pub fn test_config() -> Config {
     let mut config = Config::from_lookup(|_| None).expect("default config");
@@ -166,6 +168,7 @@ pub fn test_config() -> Config {
     config.workers = 1;
     config.db_pool_size = 4;
     config.db_timeout = Duration::from_secs(2);
+    config.jwt_secret = Some(policytrack::config::Secret::new(TEST_JWT_SECRET));
     config
 }
 

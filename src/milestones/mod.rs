@@ -1,0 +1,8 @@
+//! Milestones: actionable, dated steps of a recommendation. Every write also bumps the
+//! recommendation's version, whose representation embeds its milestones and progress.
+
+pub mod commands;
+pub mod dto;
+pub mod handlers;
+
+pub use handlers::configure;

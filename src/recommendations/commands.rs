@@ -1,0 +1,286 @@
+//! Recommendation writes: each is one transaction that checks the expected version under a
+//! row lock, changes the row, and appends its history and audit records.
+
+use super::model::Recommendation;
+use crate::audit::{self, Change};
+use crate::auth::AuthUser;
+use crate::db::schema::{
+    agencies, categories, recommendation_agencies, recommendations, status_changes,
+};
+use crate::domain::{AgencyRole, Health, Priority, Status};
+use crate::error::ApiError;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+pub fn not_found(id: Uuid) -> ApiError {
+    ApiError::NotFound {
+        resource: "recommendation",
+        id: id.to_string(),
+    }
+}
+
+/// A validated status change.
+#[derive(Debug, Clone)]
+pub struct StatusChangeInput {
+    pub to: Status,
+    pub health: Option<Health>,
+    pub note: String,
+    pub evidence_urls: Vec<String>,
+    pub effective_on: NaiveDate,
+}
+
+/// Locks the recommendation and checks it is still at `expected` version.
+pub async fn lock_at_version(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected: i32,
+) -> Result<Recommendation, ApiError> {
+    let current: Recommendation = recommendations::table
+        .find(id)
+        .select(Recommendation::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    if current.version != expected {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(current)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = status_changes)]
+struct NewStatusChange<'a> {
+    recommendation_id: Uuid,
+    from_status: Status,
+    to_status: Status,
+    health: Option<Health>,
+    note: &'a str,
+    evidence_urls: &'a [String],
+    effective_on: NaiveDate,
+    actor_id: Option<Uuid>,
+    actor_email: Option<&'a str>,
+}
+
+/// Moves the recommendation to a new status, appending history and audit in one transaction.
+pub async fn change_status(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+    expected: i32,
+    input: &StatusChangeInput,
+) -> Result<Recommendation, ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = lock_at_version(conn, id, expected).await?;
+        if !current.status.can_move_to(input.to) {
+            let allowed: Vec<&str> = current
+                .status
+                .allowed_targets()
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            return Err(ApiError::Conflict(format!(
+                "cannot move from {} to {}; allowed: {}",
+                current.status,
+                input.to,
+                allowed.join(", ")
+            )));
+        }
+        let updated: Recommendation = diesel::update(recommendations::table.find(id))
+            .set((
+                recommendations::status.eq(input.to),
+                recommendations::health.eq(input.health),
+                recommendations::status_changed_at.eq(diesel::dsl::now),
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Recommendation::as_returning())
+            .get_result(conn)
+            .await?;
+        diesel::insert_into(status_changes::table)
+            .values(NewStatusChange {
+                recommendation_id: id,
+                from_status: current.status,
+                to_status: input.to,
+                health: input.health,
+                note: &input.note,
+                evidence_urls: &input.evidence_urls,
+                effective_on: input.effective_on,
+                actor_id: Some(actor.id),
+                actor_email: Some(&actor.email),
+            })
+            .execute(conn)
+            .await?;
+        audit::record(
+            conn,
+            Some(actor),
+            Change {
+                action: "change_status",
+                entity_type: "recommendation",
+                entity_id: id,
+                before: audit::snapshot(&current),
+                after: audit::snapshot(&updated),
+            },
+        )
+        .await?;
+        Ok(updated)
+    })
+    .await
+}
+
+/// A validated PATCH: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationChanges {
+    pub lead_agency_id: Option<Option<Uuid>>,
+    pub supporting: Option<Vec<(Uuid, AgencyRole)>>,
+    pub priority: Option<Option<Priority>>,
+    pub target_on: Option<Option<NaiveDate>>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub category_slug: Option<String>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = recommendations)]
+struct RecommendationChangeset<'a> {
+    lead_agency_id: Option<Option<Uuid>>,
+    priority: Option<Option<Priority>>,
+    target_on: Option<Option<NaiveDate>>,
+    title: Option<&'a str>,
+    body: Option<&'a str>,
+    category_id: Option<Uuid>,
+}
+
+/// Applies a PATCH in one transaction: fields, supporting set, version bump, audit.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+    expected: i32,
+    changes: &RecommendationChanges,
+) -> Result<Recommendation, ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = lock_at_version(conn, id, expected).await?;
+        let category_id = match &changes.category_slug {
+            None => None,
+            Some(slug) => Some(
+                categories::table
+                    .filter(categories::report_id.eq(current.report_id))
+                    .filter(categories::slug.eq(slug))
+                    .select(categories::id)
+                    .first::<Uuid>(conn)
+                    .await
+                    .optional()?
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "/category",
+                            format!("no category {slug:?} in this report"),
+                        )
+                    })?,
+            ),
+        };
+        let mut agency_ids: Vec<Uuid> = changes.lead_agency_id.flatten().into_iter().collect();
+        if let Some(list) = &changes.supporting {
+            agency_ids.extend(list.iter().map(|(a, _)| *a));
+        }
+        ensure_agencies_exist(conn, &agency_ids).await?;
+        let before_supporting = supporting_of(conn, id).await?;
+        if let Some(list) = &changes.supporting {
+            diesel::delete(
+                recommendation_agencies::table
+                    .filter(recommendation_agencies::recommendation_id.eq(id)),
+            )
+            .execute(conn)
+            .await?;
+            let rows: Vec<_> = list
+                .iter()
+                .map(|(agency_id, role)| {
+                    (
+                        recommendation_agencies::recommendation_id.eq(id),
+                        recommendation_agencies::agency_id.eq(*agency_id),
+                        recommendation_agencies::role.eq(*role),
+                    )
+                })
+                .collect();
+            diesel::insert_into(recommendation_agencies::table)
+                .values(rows)
+                .execute(conn)
+                .await?;
+        }
+        let changeset = RecommendationChangeset {
+            lead_agency_id: changes.lead_agency_id,
+            priority: changes.priority,
+            target_on: changes.target_on,
+            title: changes.title.as_deref(),
+            body: changes.body.as_deref(),
+            category_id,
+        };
+        let updated: Recommendation = diesel::update(recommendations::table.find(id))
+            .set((
+                changeset,
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Recommendation::as_returning())
+            .get_result(conn)
+            .await?;
+        let after_supporting = supporting_of(conn, id).await?;
+        audit::record(
+            conn,
+            Some(actor),
+            Change {
+                action: "update_recommendation",
+                entity_type: "recommendation",
+                entity_id: id,
+                before: audit::snapshot(&(current, before_supporting)),
+                after: audit::snapshot(&(&updated, after_supporting)),
+            },
+        )
+        .await?;
+        Ok(updated)
+    })
+    .await
+}
+
+async fn supporting_of(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(Uuid, AgencyRole)>> {
+    recommendation_agencies::table
+        .filter(recommendation_agencies::recommendation_id.eq(id))
+        .order(recommendation_agencies::agency_id)
+        .select((
+            recommendation_agencies::agency_id,
+            recommendation_agencies::role,
+        ))
+        .load(conn)
+        .await
+}
+
+/// 422 naming the first agency id that does not exist.
+pub async fn ensure_agencies_exist(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> Result<(), ApiError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found: HashSet<Uuid> = agencies::table
+        .filter(agencies::id.eq_any(ids))
+        .select(agencies::id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    match ids.iter().find(|id| !found.contains(id)) {
+        Some(missing) => Err(ApiError::invalid(
+            "agency_id",
+            format!("no agency {missing}"),
+        )),
+        None => Ok(()),
+    }
+}

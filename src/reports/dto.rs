@@ -1,0 +1,164 @@
+//! Report request and response bodies.
+
+use super::queries::ReportView;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A category of a report's recommendations.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CategoryDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Unique within the report, e.g. `political`.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Order within the report.
+    pub position: i32,
+    /// Number of recommendations in it.
+    pub recommendation_count: i64,
+}
+
+/// A tracked report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReportDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Unique short name used in URLs, e.g. `charting-a-path-in-the-uncharted-domain`.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Who published it.
+    pub publisher: String,
+    /// Publication date, when known.
+    pub published_on: Option<NaiveDate>,
+    /// Where to read it, when known.
+    pub source_url: Option<String>,
+    /// Summary.
+    pub summary: String,
+    /// Its categories in order.
+    pub categories: Vec<CategoryDto>,
+    /// Number of recommendations.
+    pub recommendation_count: i64,
+    /// Increments on every change.
+    pub version: i32,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ReportView> for ReportDto {
+    fn from(v: ReportView) -> Self {
+        let r = v.report;
+        let categories: Vec<CategoryDto> = v
+            .categories
+            .into_iter()
+            .map(|(c, n)| CategoryDto {
+                id: c.id,
+                slug: c.slug,
+                name: c.name,
+                position: c.position,
+                recommendation_count: n,
+            })
+            .collect();
+        Self {
+            recommendation_count: categories.iter().map(|c| c.recommendation_count).sum(),
+            categories,
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            publisher: r.publisher,
+            published_on: r.published_on,
+            source_url: r.source_url,
+            summary: r.summary,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A category of a new report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCategoryInput {
+    /// Unique within the report: lower-case letters, digits, `-` (at most 32).
+    #[schema(max_length = 32)]
+    pub slug: String,
+    /// Display name (1 to 300 characters).
+    #[schema(max_length = 300)]
+    pub name: String,
+}
+
+/// A new report to track.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "slug": "gao-24-105923",
+    "title": "Space Acquisitions: Example Report",
+    "publisher": "U.S. Government Accountability Office",
+    "categories": [{"slug": "acquisition", "name": "Acquisition"}]
+}))]
+pub struct CreateReportRequest {
+    /// Unique short name: lower-case letters, digits, `-` (at most 64).
+    #[schema(max_length = 64)]
+    pub slug: String,
+    /// Title (1 to 300 characters).
+    #[schema(max_length = 300)]
+    pub title: String,
+    /// Publisher (1 to 300 characters).
+    #[schema(max_length = 300)]
+    pub publisher: String,
+    /// Publication date.
+    pub published_on: Option<NaiveDate>,
+    /// Where to read it (http or https URL).
+    #[schema(max_length = 2000)]
+    pub source_url: Option<String>,
+    /// Summary (at most 10,000 characters).
+    #[serde(default)]
+    #[schema(max_length = 10000)]
+    pub summary: String,
+    /// Categories in order.
+    #[serde(default)]
+    pub categories: Vec<NewCategoryInput>,
+}
+
+/// A new recommendation of a report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "ACQ-1",
+    "title": "Adopt a space acquisition strategy",
+    "text": "The Secretary of Defense should ...",
+    "category": "acquisition"
+}))]
+pub struct CreateRecommendationRequest {
+    /// Unique within the report: upper-case letters, digits, `-`, `_`, `.` (at most 32).
+    #[schema(max_length = 32)]
+    pub code: String,
+    /// Title (1 to 300 characters).
+    #[schema(max_length = 300)]
+    pub title: String,
+    /// Full text (at most 20,000 characters).
+    #[schema(max_length = 20000)]
+    pub text: String,
+    /// Category slug within the report.
+    pub category: String,
+    /// Order within the report (default: after the last one).
+    #[schema(minimum = 0)]
+    pub position: Option<i32>,
+}
+
+/// Query parameters of `list_reports`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportListParams {
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}

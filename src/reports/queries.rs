@@ -1,0 +1,81 @@
+//! Report reads: the report, its categories, and recommendation counts per category.
+
+use super::model::{Category, Report};
+use crate::db::schema::{categories, recommendations, reports};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A report with its categories and how many recommendations each holds.
+pub struct ReportView {
+    pub report: Report,
+    pub categories: Vec<(Category, i64)>,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<ReportView>> {
+    let mut query = reports::table
+        .select(Report::as_select())
+        .order((reports::created_at.asc(), reports::id.asc()))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            reports::created_at
+                .gt(at)
+                .or(reports::created_at.eq(at).and(reports::id.gt(id))),
+        );
+    }
+    let rows = query.load(conn).await?;
+    with_categories(conn, rows).await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ReportView>> {
+    let row: Option<Report> = reports::table
+        .find(id)
+        .select(Report::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(with_categories(conn, row.into_iter().collect())
+        .await?
+        .pop())
+}
+
+/// Categories and counts for all `reports` in two queries.
+async fn with_categories(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<Report>,
+) -> QueryResult<Vec<ReportView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let cats: Vec<Category> = categories::table
+        .filter(categories::report_id.eq_any(&ids))
+        .order((categories::position.asc(), categories::id.asc()))
+        .select(Category::as_select())
+        .load(conn)
+        .await?;
+    let counts: HashMap<Uuid, i64> = recommendations::table
+        .filter(recommendations::report_id.eq_any(&ids))
+        .group_by(recommendations::category_id)
+        .select((recommendations::category_id, diesel::dsl::count_star()))
+        .load::<(Uuid, i64)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut by_report: HashMap<Uuid, Vec<(Category, i64)>> = HashMap::new();
+    for c in cats {
+        let n = counts.get(&c.id).copied().unwrap_or(0);
+        by_report.entry(c.report_id).or_default().push((c, n));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|report| ReportView {
+            categories: by_report.remove(&report.id).unwrap_or_default(),
+            report,
+        })
+        .collect())
+}

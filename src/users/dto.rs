@@ -1,0 +1,81 @@
+//! User request and response bodies. No response ever carries the password hash.
+
+use super::queries::User;
+use crate::domain::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A user account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Login email, lower case.
+    pub email: String,
+    /// What the user may do.
+    pub role: Role,
+    /// A disabled user cannot log in, and its tokens stop working.
+    pub disabled: bool,
+    /// Increments on every change; the ETag carries it.
+    pub version: i32,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When the account last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            disabled: u.disabled,
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "analyst@example.org", "role": "analyst", "password": "a long passphrase"}))]
+pub struct CreateUserRequest {
+    /// Login email (stored lower case, at most 254 characters).
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// The role to grant.
+    pub role: Role,
+    /// Initial password, 12 to 1024 characters.
+    #[schema(min_length = 12, max_length = 1024)]
+    pub password: String,
+}
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"disabled": true}))]
+pub struct UpdateUserRequest {
+    /// New role.
+    pub role: Option<Role>,
+    /// Disable (true) or enable (false) the account; disabling revokes its tokens.
+    pub disabled: Option<bool>,
+    /// New password (12 to 1024 characters); revokes earlier tokens.
+    #[schema(min_length = 12, max_length = 1024)]
+    pub password: Option<String>,
+}
+
+/// Query parameters of `list_users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserListParams {
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
