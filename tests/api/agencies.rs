@@ -72,3 +72,74 @@ async fn list_agencies_with_unknown_parameter_returns_422() {
     let response = app.get("/api/v1/agencies?colour=blue").await;
     response.assert_problem(422);
 }
+
+#[actix_web::test]
+async fn admins_create_and_update_agencies_with_validation() {
+    use policytrack::domain::Role;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin).await.bearer();
+    let auth = [("Authorization", admin.as_str())];
+    let bad = app
+        .send_json(
+            "POST",
+            "/api/v1/agencies",
+            &auth,
+            &json!({"code": "kr motie", "name": "", "country": "Korea"}),
+        )
+        .await;
+    let problem = bad.assert_problem(422);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["/code", "/name", "/country"]);
+    app.send_json(
+        "POST",
+        "/api/v1/agencies",
+        &auth,
+        &json!({"code": "US-DOS", "name": "Dup", "country": "US"}),
+    )
+    .await
+    .assert_problem(409);
+    let parent = app.agency_id("KR-MND").await;
+    let created = app
+        .send_json("POST", "/api/v1/agencies", &auth, &json!({"code": "KR-ROKSF", "name": "ROK Space Operations", "country": "KR", "parent_id": parent}))
+        .await;
+    assert_eq!(created.status, 201);
+    let location = created.header("location").expect("location");
+    let etag = created.header("etag").expect("etag");
+    let child_id = created.json()["id"].as_str().expect("id").to_owned();
+    // Making the parent a child of its own child would be a cycle.
+    let parent_etag = app
+        .get(&format!("/api/v1/agencies/{parent}"))
+        .await
+        .header("etag")
+        .expect("etag");
+    app.send_json(
+        "PATCH",
+        &format!("/api/v1/agencies/{parent}"),
+        &[
+            ("Authorization", admin.as_str()),
+            ("If-Match", parent_etag.as_str()),
+        ],
+        &json!({"parent_id": child_id}),
+    )
+    .await
+    .assert_problem(422);
+    let renamed = app
+        .send_json(
+            "PATCH",
+            &location,
+            &[
+                ("Authorization", admin.as_str()),
+                ("If-Match", etag.as_str()),
+            ],
+            &json!({"name": "ROK Space Operations Group"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    assert_eq!(renamed.json()["version"], 2);
+}

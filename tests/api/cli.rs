@@ -114,6 +114,93 @@ fn subcommands_share_the_embedded_database_with_a_running_server() {
 }
 
 #[test]
+fn user_create_reads_the_password_from_stdin_and_the_user_can_log_in() {
+    use std::io::Write;
+    let dir = scratch_dir("cli-user");
+    let mut child = policytrack(&dir)
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Ops@Example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a sufficiently long password\n")
+        .expect("write");
+    let output = child.wait_with_output().expect("wait");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created admin ops@example.org"));
+
+    let port = free_port();
+    let mut server = policytrack(&dir)
+        .env("POLICYTRACK_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    wait_for_http(port, &mut server);
+    let body = r#"{"email":"ops@example.org","password":"a sufficiently long password"}"#;
+    let response = http_post(port, "/api/v1/auth/token", body).unwrap_or_default();
+    // SAFETY: plain kill(2) on our child.
+    unsafe {
+        libc::kill(server.id() as i32, libc::SIGTERM);
+    }
+    server.wait().expect("wait");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("access_token"));
+
+    let duplicate = policytrack(&dir)
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ops@example.org",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(
+        !duplicate.status.success(),
+        "an empty password must be refused"
+    );
+}
+
+fn http_post(port: u16, path: &str, body: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
 fn openapi_subcommand_prints_the_document() {
     let dir = scratch_dir("cli-openapi");
     let output = run(&dir, &["openapi"]);

@@ -311,3 +311,153 @@ where
         body: body.to_vec(),
     }
 }
+
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// One argon2 hash of `TEST_PASSWORD`, shared by every test user (hashing is slow on purpose).
+fn test_password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| policytrack::auth::password::hash(TEST_PASSWORD).expect("hash"))
+}
+
+/// A user created directly in the database, with a token from the real login endpoint.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestUser {
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+}
+
+impl TestApp {
+    /// Inserts a user with `TEST_PASSWORD` and logs in.
+    pub async fn create_user(&self, role: policytrack::domain::Role) -> TestUser {
+        let email = format!("{role}-{}@example.org", uuid::Uuid::new_v4().simple());
+        let mut conn = self.pool.get().await.expect("conn");
+        let user = policytrack::users::queries::insert(
+            &mut conn,
+            policytrack::users::queries::NewUser {
+                email: &email,
+                password_hash: test_password_hash(),
+                role,
+            },
+        )
+        .await
+        .expect("insert user");
+        let token = self.login(&email, TEST_PASSWORD).await;
+        assert_eq!(
+            token.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&token.body)
+        );
+        TestUser {
+            id: user.id,
+            email,
+            token: token.json()["access_token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.send_json(
+            "POST",
+            "/api/v1/auth/token",
+            &[],
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Sends `body` as JSON with `method` and extra headers.
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> TestResponse {
+        self.send_raw(
+            method,
+            path,
+            headers,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
+        .await
+    }
+
+    /// Sends any bytes with any content type (or no body at all).
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> TestResponse {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, self.url(path));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let response = match body {
+            Some((content_type, bytes)) => {
+                req.insert_header(("content-type", content_type))
+                    .send_body(bytes)
+                    .await
+            }
+            None => req.send().await,
+        };
+        read(response.expect("request sent")).await
+    }
+
+    /// The id and ETag of a seeded recommendation by code.
+    pub async fn recommendation(&self, code: &str) -> (String, String) {
+        let list = self.get("/api/v1/recommendations?limit=200").await.json();
+        let id = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|r| r["code"] == code)
+            .and_then(|r| r["id"].as_str())
+            .expect("seeded code")
+            .to_owned();
+        let etag = self
+            .get(&format!("/api/v1/recommendations/{id}"))
+            .await
+            .header("etag")
+            .expect("etag");
+        (id, etag)
+    }
+
+    /// The id of a seeded agency by code.
+    pub async fn agency_id(&self, code: &str) -> String {
+        let list = self.get("/api/v1/agencies?limit=200").await.json();
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|a| a["code"] == code)
+            .and_then(|a| a["id"].as_str())
+            .expect("seeded agency")
+            .to_owned()
+    }
+
+    /// Row count of a table, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.pool.get().await.expect("conn");
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM {table})"
+        )))
+        .get_result(&mut conn)
+        .await
+        .expect("count")
+    }
+}

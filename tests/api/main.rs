@@ -1,10 +1,15 @@
 //! Integration tests: the real HTTP stack against real PostgreSQL.
 
 mod agencies;
+mod auth;
 mod cli;
 mod database;
 mod health;
 mod helpers;
+mod lifecycle;
+mod milestones;
 mod openapi;
 mod recommendations;
+mod reports;
+mod roles;
 mod seed;
