@@ -22,6 +22,7 @@ use utoipa_actix_web::AppExt;
         (name = "milestones", description = "Actionable, dated steps of a recommendation"),
         (name = "statuses", description = "The implementation-status vocabulary"),
         (name = "agencies", description = "Government bodies that lead or support recommendations"),
+        (name = "stats", description = "Dashboard aggregates and the timeline"),
         (name = "auth", description = "Access tokens and the caller's identity"),
         (name = "users", description = "User accounts (admins only)"),
         (name = "audit", description = "The log of every write (admins only)"),

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
 use crate::http::{input, middleware};
+use crate::metrics::Metrics;
 use crate::{api, openapi, seed};
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -22,11 +23,20 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     pub fn public_read(&self) -> bool {
         self.config.public_read_enabled()
+    }
+
+    /// The clock and settings that derived fields (`stale`, `overdue`) are computed from.
+    pub fn derivation(&self) -> crate::recommendations::dto::Derivation {
+        crate::recommendations::dto::Derivation {
+            now: chrono::Utc::now(),
+            stale_after_days: self.config.stale_after_days,
+        }
     }
 }
 
@@ -39,11 +49,13 @@ impl Application {
     /// Migrates and (when empty) seeds the database, then binds `config.addr`.
     pub async fn build(config: Config, database_url: &str) -> anyhow::Result<Self> {
         db::run_migrations(database_url).await?;
+        let metrics = Arc::new(Metrics::default());
         let pool = db::build_pool(
             database_url,
             PoolSettings {
                 max_size: config.db_pool_size,
                 timeout: config.db_timeout,
+                statement_counter: Some(Arc::clone(&metrics.db_statements)),
             },
         )?;
         {
@@ -52,11 +64,15 @@ impl Application {
                 tracing::info!(?outcome, "seeded an empty database");
             }
         }
-        Self::build_with_pool(config, pool)
+        Self::build_with_pool(config, pool, metrics)
     }
 
     /// Binds and starts serving with an existing pool (the database is already migrated).
-    pub fn build_with_pool(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+    pub fn build_with_pool(
+        config: Config,
+        pool: DbPool,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
         let secret = config.jwt_secret.as_ref().ok_or_else(|| {
             anyhow::anyhow!(
                 "POLICYTRACK_JWT_SECRET is required (at least 32 bytes) with DATABASE_URL"
@@ -74,6 +90,7 @@ impl Application {
             pool,
             config: Arc::new(config),
             jwt,
+            metrics,
         };
         let spec = openapi::spec();
         let server = HttpServer::new(move || {
@@ -86,6 +103,7 @@ impl Application {
                 .configure(api::configure)
                 .split_for_parts();
             app.service(web::redirect("/docs", "/docs/"))
+                .route("/metrics", web::get().to(metrics_text))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
                 .wrap(cors(&state.config.cors_origins))
@@ -110,6 +128,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Prometheus exposition (outside the API: scraped by operators, not called by SDKs).
+async fn metrics_text(state: web::Data<AppState>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state.pool))
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

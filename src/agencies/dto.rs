@@ -22,12 +22,38 @@ pub struct AgencyDto {
     pub country: String,
     /// The agency this one belongs to, if any.
     pub parent_id: Option<Uuid>,
+    /// What the agency is involved in.
+    pub counts: AgencyCounts,
     /// Increments on every change; the ETag carries it.
     pub version: i32,
     /// When the agency was created.
     pub created_at: DateTime<Utc>,
     /// When the agency last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// How much an agency is involved in.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+pub struct AgencyCounts {
+    /// Recommendations it leads.
+    pub recommendations_led: i64,
+    /// Recommendations it supports.
+    pub recommendations_supported: i64,
+    /// Its milestones that are planned or in progress.
+    pub open_milestones: i64,
+    /// Its open milestones past their due date.
+    pub overdue_milestones: i64,
+}
+
+impl From<super::queries::AgencyCountsRow> for AgencyCounts {
+    fn from(r: super::queries::AgencyCountsRow) -> Self {
+        Self {
+            recommendations_led: r.led,
+            recommendations_supported: r.supported,
+            open_milestones: r.open_milestones,
+            overdue_milestones: r.overdue_milestones,
+        }
+    }
 }
 
 /// An agency as embedded in other resources.
@@ -43,9 +69,10 @@ pub struct AgencySummary {
     pub country: String,
 }
 
-impl From<Agency> for AgencyDto {
-    fn from(a: Agency) -> Self {
+impl AgencyDto {
+    pub fn new(a: Agency, counts: AgencyCounts) -> Self {
         Self {
+            counts,
             id: a.id,
             code: a.code,
             name: a.name,
@@ -115,7 +142,8 @@ pub struct AgencyListParams {
     #[param(example = "KR")]
     pub country: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

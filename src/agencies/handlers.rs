@@ -1,7 +1,9 @@
 //! Agency endpoints.
 
 use super::commands::{self, AgencyChanges};
-use super::dto::{AgencyDto, AgencyListParams, CreateAgencyRequest, UpdateAgencyRequest};
+use super::dto::{
+    AgencyCounts, AgencyDto, AgencyListParams, CreateAgencyRequest, UpdateAgencyRequest,
+};
 use super::model::NewAgency;
 use super::queries::{self, AgencyFilter};
 use crate::auth::AuthUser;
@@ -25,6 +27,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_agency)
         .service(create_agency)
         .service(update_agency);
+}
+
+async fn with_counts(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    agency: super::model::Agency,
+) -> Result<AgencyDto, ApiError> {
+    let counts = queries::counts(conn, &[agency.id], state.derivation().today())
+        .await?
+        .remove(&agency.id)
+        .map(AgencyCounts::from)
+        .unwrap_or_default();
+    Ok(AgencyDto::new(agency, counts))
 }
 
 fn check_country(checks: &mut Checks, field: &str, country: &str) {
@@ -84,7 +99,7 @@ pub async fn create_agency(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", created.id)))
         .insert_header((header::ETAG, version_tag(created.version, "")))
-        .json(AgencyDto::from(created)))
+        .json(with_counts(&state, &mut conn, created).await?))
 }
 
 /// Update an agency
@@ -142,7 +157,7 @@ pub async fn update_agency(
     let updated = commands::update(&mut conn, &user, id.into_inner(), expected, changes).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, version_tag(updated.version, "")))
-        .json(AgencyDto::from(updated)))
+        .json(with_counts(&state, &mut conn, updated).await?))
 }
 
 /// List agencies
@@ -169,7 +184,7 @@ pub async fn list_agencies(
     params: web::Query<AgencyListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let limit = pagination::limit(params.limit)?;
+    let limit = pagination::limit(params.limit.as_deref())?;
     let after_code = params
         .cursor
         .as_deref()
@@ -182,7 +197,20 @@ pub async fn list_agencies(
     };
     let mut conn = state.pool.get().await?;
     let rows = queries::list(&mut conn, &filter).await?;
-    let page = pagination::into_page(rows, limit, |a| a.code.clone(), AgencyDto::from);
+    let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
+    let mut counts = queries::counts(&mut conn, &ids, state.derivation().today()).await?;
+    let page = pagination::into_page(
+        rows,
+        limit,
+        |a| a.code.clone(),
+        |a| {
+            let c = counts
+                .remove(&a.id)
+                .map(AgencyCounts::from)
+                .unwrap_or_default();
+            AgencyDto::new(a, c)
+        },
+    );
     let mut response = json_with_etag(&req, &page, None)?;
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
@@ -217,6 +245,12 @@ pub async fn get_agency(
             resource: "agency",
             id: id.to_string(),
         })?;
-    let etag = version_tag(agency.version, "");
-    json_with_etag(&req, &AgencyDto::from(agency), Some(etag))
+    let dto = with_counts(&state, &mut conn, agency).await?;
+    // Counts change without the agency changing: they are part of the representation's tag.
+    let c = dto.counts;
+    let variant = format!(
+        "{}-{}-{}-{}",
+        c.recommendations_led, c.recommendations_supported, c.open_milestones, c.overdue_milestones
+    );
+    json_with_etag(&req, &dto, Some(version_tag(dto.version, &variant)))
 }

@@ -39,3 +39,41 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .await
         .optional()
 }
+
+/// How much an agency is involved in.
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct AgencyCountsRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub led: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub supported: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub open_milestones: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub overdue_milestones: i64,
+}
+
+/// Counts for every agency in `ids`, in one query.
+pub async fn counts(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    today: chrono::NaiveDate,
+) -> QueryResult<std::collections::HashMap<Uuid, AgencyCountsRow>> {
+    let rows: Vec<AgencyCountsRow> = diesel::sql_query(
+        "SELECT a.id, \
+           (SELECT count(*) FROM recommendations r WHERE r.lead_agency_id = a.id) AS led, \
+           (SELECT count(*) FROM recommendation_agencies ra WHERE ra.agency_id = a.id) AS supported, \
+           (SELECT count(*) FROM milestones m WHERE m.owner_agency_id = a.id \
+              AND m.status IN ('planned', 'in_progress')) AS open_milestones, \
+           (SELECT count(*) FROM milestones m WHERE m.owner_agency_id = a.id \
+              AND m.status IN ('planned', 'in_progress') AND m.due_on < $2) AS overdue_milestones \
+         FROM agencies a WHERE a.id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<diesel::sql_types::Date, _>(today)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}

@@ -1,6 +1,6 @@
 //! Mounts every resource under `/api/v1`, plus the operations endpoints.
 
-use crate::{agencies, audit, auth, health, milestones, recommendations, reports, users};
+use crate::{agencies, audit, auth, health, milestones, recommendations, reports, stats, users};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(recommendations::configure)
             .configure(milestones::configure)
             .configure(agencies::configure)
+            .configure(stats::configure)
             .configure(users::configure)
             .configure(audit::configure),
     )

@@ -69,15 +69,19 @@ pub struct AuditListParams {
     /// Only events about this kind of entity, e.g. `recommendation`.
     pub entity_type: Option<String>,
     /// Only events about this entity.
-    pub entity_id: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub entity_id: Option<String>,
     /// Only events by this user.
-    pub actor_id: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub actor_id: Option<String>,
     /// Only this action, e.g. `change_status`.
     pub action: Option<String>,
     /// Only events at or after this instant (RFC 3339).
-    pub since: Option<DateTime<Utc>>,
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub since: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
@@ -108,13 +112,13 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let params = params.into_inner();
-    let limit = pagination::limit(params.limit)?;
+    let limit = pagination::limit(params.limit.as_deref())?;
     let filter = AuditFilter {
         entity_type: params.entity_type,
-        entity_id: params.entity_id,
-        actor_id: params.actor_id,
+        entity_id: pagination::param("entity_id", params.entity_id.as_deref(), "a UUID")?,
+        actor_id: pagination::param("actor_id", params.actor_id.as_deref(), "a UUID")?,
         action: params.action,
-        since: params.since,
+        since: pagination::param("since", params.since.as_deref(), "an RFC 3339 timestamp")?,
         before: params
             .cursor
             .as_deref()

@@ -97,9 +97,11 @@ pub fn run_migrations_blocking(url: &str) -> anyhow::Result<()> {
 }
 
 /// Pool settings that keep a dead database from hanging requests.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_size: usize,
+    /// Counts statements on pooled connections (for `/metrics`), when given.
+    pub statement_counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// Bounds waiting for a connection, connecting, and each statement.
     pub timeout: Duration,
 }
@@ -109,10 +111,15 @@ pub fn build_pool(url: &str, settings: PoolSettings) -> anyhow::Result<DbPool> {
     let mut manager_config = ManagerConfig::default();
     // Fast: a broken connection is detected on use; Verified would add a round trip per request.
     manager_config.recycling_method = RecyclingMethod::Fast;
+    let counter = settings.statement_counter.clone();
     manager_config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
+        let counter = counter.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
+            if let Some(counter) = counter {
+                conn.set_instrumentation(crate::metrics::statement_counter(counter));
+            }
             conn.batch_execute(&format!(
                 "SET statement_timeout = {statement_timeout_ms}; SET TIME ZONE 'UTC'"
             ))

@@ -67,7 +67,16 @@ where
         let path = req.path().chars().take(200).collect::<String>();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
+            let metrics = req
+                .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+                .map(|s| std::sync::Arc::clone(&s.metrics));
             let mut response = service.call(req).await?;
+            if let Some(metrics) = metrics {
+                metrics.record_response(
+                    response.status().as_u16(),
+                    started.elapsed().as_micros() as u64,
+                );
+            }
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every resource: conditional requests, list pages, input errors.
 
 pub mod conditional;
+pub mod csv;
 pub mod input;
 pub mod middleware;
 pub mod pagination;

@@ -21,8 +21,23 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Parses an optional query parameter, naming it (`query.<name>`) when it does not parse.
+pub fn param<T: std::str::FromStr>(
+    name: &str,
+    raw: Option<&str>,
+    expected: &str,
+) -> Result<Option<T>, ApiError> {
+    raw.map(|v| {
+        v.trim()
+            .parse::<T>()
+            .map_err(|_| ApiError::invalid(format!("query.{name}"), format!("must be {expected}")))
+    })
+    .transpose()
+}
+
 /// Validates `limit`: default 50, 1..=200.
-pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
+pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
+    let requested: Option<i64> = param("limit", raw, "a whole number")?;
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
@@ -101,9 +116,10 @@ mod tests {
     #[test]
     fn limit_bounds() {
         assert_eq!(limit(None).ok(), Some(50));
-        assert!(limit(Some(0)).is_err());
-        assert!(limit(Some(201)).is_err());
-        assert_eq!(limit(Some(200)).ok(), Some(200));
+        assert!(limit(Some("0")).is_err());
+        assert!(limit(Some("201")).is_err());
+        assert!(limit(Some("ten")).is_err());
+        assert_eq!(limit(Some("200")).ok(), Some(200));
     }
 
     #[test]

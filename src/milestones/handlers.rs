@@ -2,24 +2,31 @@
 
 use super::commands::{self, MilestoneChanges, NewMilestone};
 use super::dto::{CreateMilestoneRequest, UpdateMilestoneRequest};
+use super::listing::{self, MilestoneFilters};
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::{MilestoneStatus, Role};
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
+use crate::http::csv::{self, CsvWriter};
+use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::http::validate::{Checks, NOTE_MAX, TITLE_MAX};
 use crate::recommendations::dto::{MilestoneDto, milestone_dto};
+use crate::recommendations::handlers::parse_list;
+use crate::recommendations::listing::{AgencyRef, ReportRef};
 use crate::recommendations::queries as recommendation_queries;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_recommendation_milestones)
+    cfg.service(list_milestones)
+        .service(list_recommendation_milestones)
         .service(create_milestone)
         .service(get_milestone)
         .service(update_milestone)
@@ -31,6 +38,166 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct MilestoneList {
     /// In order of position.
     pub items: Vec<MilestoneDto>,
+}
+
+/// A milestone in the cross-recommendation list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MilestoneListItem {
+    #[serde(flatten)]
+    pub milestone: MilestoneDto,
+    /// The code of the recommendation it advances, e.g. `POL-1`.
+    pub recommendation_code: String,
+    /// The report of that recommendation.
+    pub report_id: Uuid,
+    /// The owner agency's code, if any.
+    pub owner_agency_code: Option<String>,
+}
+
+/// Query parameters of `list_milestones`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MilestoneListParams {
+    /// Only these statuses, comma-separated (planned, in_progress, done, cancelled).
+    pub status: Option<String>,
+    /// Only those owned by this agency (id or code).
+    pub owner_agency: Option<String>,
+    /// true: only overdue ones; false: only those not overdue.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Only due before this day (exclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub due_before: Option<String>,
+    /// Only due after this day (exclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub due_after: Option<String>,
+    /// Only this report (id or slug).
+    pub report: Option<String>,
+    /// Only this recommendation (id).
+    #[param(value_type = Option<Uuid>)]
+    pub recommendation: Option<String>,
+    /// Page size, 1 to 200 (default 50; CSV: up to 10,000, default 10,000).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// `csv` for text/csv (same as `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// List milestones
+///
+/// Milestones across recommendations by due date (undated last), filtered. Answers
+/// `text/csv` for `Accept: text/csv` or `format=csv`.
+#[utoipa::path(
+    tag = "milestones",
+    params(MilestoneListParams),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of milestones", content(
+            (Page<MilestoneListItem> = "application/json"),
+            (String = "text/csv", example = "id,recommendation_code,title,...")),
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 401, response = r::Unauthorized),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    )
+)]
+#[get("/milestones")]
+#[tracing::instrument(skip_all)]
+pub async fn list_milestones(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _access: ReadAccess,
+    params: web::Query<MilestoneListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let as_csv = csv::wanted(&req, p.format.as_deref())?;
+    let requested: Option<i64> = pagination::param("limit", p.limit.as_deref(), "a whole number")?;
+    let limit = match (as_csv, requested) {
+        (true, None) => csv::MAX_CSV_LIMIT,
+        (true, Some(n)) if (1..=csv::MAX_CSV_LIMIT).contains(&n) => n,
+        (true, Some(_)) => {
+            return Err(ApiError::invalid(
+                "query.limit",
+                "must be between 1 and 10000 for CSV",
+            ));
+        }
+        (false, _) => pagination::limit(p.limit.as_deref())?,
+    };
+    let filters = MilestoneFilters {
+        statuses: parse_list("status", p.status.as_deref())?,
+        owner: p.owner_agency.as_deref().map(AgencyRef::parse),
+        overdue: pagination::param("overdue", p.overdue.as_deref(), "true or false")?,
+        due_before: pagination::param("due_before", p.due_before.as_deref(), "a date YYYY-MM-DD")?,
+        due_after: pagination::param("due_after", p.due_after.as_deref(), "a date YYYY-MM-DD")?,
+        report: p.report.as_deref().map(ReportRef::parse),
+        recommendation: pagination::param("recommendation", p.recommendation.as_deref(), "a UUID")?,
+    };
+    let after = p
+        .cursor
+        .as_deref()
+        .map(pagination::decode_cursor::<(NaiveDate, Uuid)>)
+        .transpose()?;
+    let today = state.derivation().today();
+    let mut conn = state.pool.get().await?;
+    let rows = listing::list(&mut conn, &filters, after, limit, today).await?;
+    drop(conn);
+    let page = pagination::into_page(
+        rows,
+        limit,
+        |row| listing::cursor_of(&row.0),
+        |(m, code, report_id, owner)| MilestoneListItem {
+            milestone: milestone_dto(m, today),
+            recommendation_code: code,
+            report_id,
+            owner_agency_code: owner,
+        },
+    );
+    let mut response = if as_csv {
+        csv::response(&req, milestones_csv(&page.items), "milestones.csv")
+    } else {
+        json_with_etag(&req, &page, None)?
+    };
+    pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
+    Ok(response)
+}
+
+fn milestones_csv(items: &[MilestoneListItem]) -> String {
+    let mut out = CsvWriter::new(&[
+        "id",
+        "recommendation_code",
+        "title",
+        "status",
+        "owner_agency_code",
+        "due_on",
+        "completed_on",
+        "overdue",
+        "weight",
+        "position",
+        "version",
+        "description",
+    ]);
+    for item in items {
+        let m = &item.milestone;
+        let fields = [
+            m.id.to_string(),
+            item.recommendation_code.clone(),
+            m.title.clone(),
+            m.status.to_string(),
+            item.owner_agency_code.clone().unwrap_or_default(),
+            m.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            m.completed_on.map(|d| d.to_string()).unwrap_or_default(),
+            m.overdue.to_string(),
+            m.weight.to_string(),
+            m.position.to_string(),
+            m.version.to_string(),
+            m.description.clone(),
+        ];
+        out.row(fields.iter().map(String::as_str));
+    }
+    out.finish()
 }
 
 /// List a recommendation's milestones

@@ -4,5 +4,6 @@
 pub mod commands;
 pub mod dto;
 pub mod handlers;
+pub mod listing;
 
 pub use handlers::configure;

@@ -112,8 +112,9 @@ pub struct RecommendationDto {
     pub target_on: Option<NaiveDate>,
     /// The lead agency, when assigned.
     pub lead_agency: Option<AgencySummary>,
-    /// Agencies that take part without leading.
-    pub supporting_agencies: Vec<SupportingAgency>,
+    /// Agencies that take part without leading (embedded unless `include` leaves it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supporting_agencies: Option<Vec<SupportingAgency>>,
     /// Percent done: weighted share of done milestones, or the status default without any.
     #[schema(minimum = 0, maximum = 100)]
     pub progress: i32,
@@ -131,12 +132,16 @@ pub struct RecommendationDto {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Its milestones in order (single-recommendation reads only).
+    /// Its milestones in order (single reads by default; lists with `include=milestones`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestones: Option<Vec<MilestoneDto>>,
-    /// The newest status change (single-recommendation reads only).
+    /// The newest status change, null before the first (single reads by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latest_status_change: Option<StatusChangeDto>,
+    #[schema(value_type = Option<StatusChangeDto>)]
+    pub latest_status_change: Option<Option<StatusChangeDto>>,
+    /// The whole status history, newest first (single reads with `include=history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<StatusChangeDto>>,
 }
 
 /// Facts the representation derives from the clock and settings.
@@ -209,20 +214,23 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
         stale,
         category: CategorySummary::from(&view.category),
         lead_agency: view.lead_agency.map(AgencySummary::from),
-        supporting_agencies: view
-            .supporting
-            .into_iter()
-            .map(|(link, agency)| SupportingAgency {
-                agency: agency.into(),
-                role: link.role,
-            })
-            .collect(),
+        supporting_agencies: view.supporting.map(|list| {
+            list.into_iter()
+                .map(|(link, agency)| SupportingAgency {
+                    agency: agency.into(),
+                    role: link.role,
+                })
+                .collect()
+        }),
         milestones: view.milestones.map(|ms| {
             ms.into_iter()
                 .map(|m| milestone_dto(m, d.today()))
                 .collect()
         }),
-        latest_status_change: view.latest_change.map(StatusChangeDto::from),
+        latest_status_change: view.latest_change.map(|c| c.map(StatusChangeDto::from)),
+        history: view
+            .history
+            .map(|h| h.into_iter().map(StatusChangeDto::from).collect()),
         id: r.id,
         report_id: r.report_id,
         code: r.code,
@@ -240,20 +248,68 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
 }
 
 /// Query parameters of `list_recommendations`.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RecommendationListParams {
-    /// Only recommendations of this report (id).
-    pub report: Option<Uuid>,
+    /// Only this report (id or slug).
+    pub report: Option<String>,
     /// Only this category (slug), e.g. `political`.
     #[param(example = "political")]
     pub category: Option<String>,
     /// Only these statuses, comma-separated, e.g. `in_progress,stalled`.
     #[param(example = "not_assessed")]
     pub status: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
+    /// Only these health values, comma-separated.
+    pub health: Option<String>,
+    /// Only these priorities, comma-separated.
+    pub priority: Option<String>,
+    /// Only those led by this agency (id or code).
+    #[param(example = "US-DOS")]
+    pub lead_agency: Option<String>,
+    /// Only those this agency leads or supports (id or code).
+    pub agency: Option<String>,
+    /// Only those with a lead or supporting agency of this ISO 3166-1 alpha-2 country.
+    #[param(example = "KR")]
+    pub country: Option<String>,
+    /// true: only those with an overdue milestone; false: only those without.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Only target dates before this day (exclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub target_before: Option<String>,
+    /// Only target dates after this day (exclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub target_after: Option<String>,
+    /// Only those changed at or after this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub updated_since: Option<String>,
+    /// Full-text search over code, title and text (web search syntax); sorts by relevance
+    /// unless `sort` says otherwise.
+    #[param(example = "situational awareness")]
+    pub q: Option<String>,
+    /// Sort: `code` (report order, default), `updated_at`, `status`, `target_on`, `relevance`
+    /// (with `q`); prefix `-` for descending.
+    #[param(example = "-updated_at")]
+    pub sort: Option<String>,
+    /// Embeds, comma-separated: `supporting_agencies` (default), `milestones`,
+    /// `latest_status_change`; empty for none.
+    pub include: Option<String>,
+    /// Page size, 1 to 200 (default 50; CSV: up to 10,000, default 10,000).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
     pub cursor: Option<String>,
+    /// `csv` for text/csv (same as `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// Query parameters of `get_recommendation`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationGetParams {
+    /// Embeds, comma-separated: `supporting_agencies`, `milestones`, `latest_status_change`
+    /// (these three by default), `history`; empty for none.
+    pub include: Option<String>,
 }

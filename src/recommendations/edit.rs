@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::http::conditional::{self, version_tag};
 use crate::http::responses as r;
 use crate::http::validate::{Checks, TEXT_MAX, TITLE_MAX, double_option};
+use crate::recommendations::listing::Embeds;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, patch, web};
@@ -125,10 +126,10 @@ pub async fn update_recommendation(
     let derivation = state.derivation();
     let mut conn = state.pool.get().await?;
     commands::update(&mut conn, &user, id, expected, &changes).await?;
-    let view = queries::find(&mut conn, id, derivation.today())
+    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT, derivation.today())
         .await?
         .ok_or_else(|| commands::not_found(id))?;
-    let etag = version_tag(view.recommendation.version, "");
+    let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .json(recommendation_dto(view, derivation)))

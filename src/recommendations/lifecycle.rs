@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::responses as r;
 use crate::http::validate::{Checks, NOTE_MAX};
+use crate::recommendations::listing::Embeds;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -203,10 +204,10 @@ pub async fn change_status(
     let input = validate(body.into_inner(), derivation.today())?;
     let mut conn = state.pool.get().await?;
     commands::change_status(&mut conn, &user, id, expected, &input).await?;
-    let view = queries::find(&mut conn, id, derivation.today())
+    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT, derivation.today())
         .await?
         .ok_or_else(|| commands::not_found(id))?;
-    let etag = version_tag(view.recommendation.version, "");
+    let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .json(recommendation_dto(view, derivation)))

@@ -5,6 +5,7 @@ pub mod dto;
 pub mod edit;
 pub mod handlers;
 pub mod lifecycle;
+pub mod listing;
 pub mod model;
 pub mod queries;
 

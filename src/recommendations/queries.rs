@@ -1,5 +1,8 @@
 //! Recommendation reads: a page or one row, then a fixed number of queries for the embeds.
 
+use super::listing::{
+    AgencyRef, Cursor, Embeds, Filters, NO_TARGET, ReportRef, Sort, SortField, status_rank,
+};
 use super::model::{Milestone, MilestoneTally, Recommendation, RecommendationAgency, StatusChange};
 use crate::agencies::model::Agency;
 use crate::db::schema::{
@@ -10,26 +13,14 @@ use crate::domain::Status;
 use crate::reports::model::Category;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Timestamptz};
+use diesel::sql_types::{Bool, Date, Float, Integer, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Position in the default order (report creation, then report order): the keyset cursor.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ReportOrderKey(pub DateTime<Utc>, pub Uuid, pub i32, pub Uuid);
-
-/// What to list.
-#[derive(Debug, Clone, Default)]
-pub struct RecommendationFilter {
-    pub report_id: Option<Uuid>,
-    pub category_slug: Option<String>,
-    pub statuses: Vec<Status>,
-    pub after: Option<ReportOrderKey>,
-    pub limit: i64,
-}
+type BaseRow = (Recommendation, Category, Option<Agency>, DateTime<Utc>);
 
 /// A recommendation with everything its representation embeds.
 #[derive(Debug, Clone)]
@@ -37,30 +28,66 @@ pub struct RecommendationView {
     pub recommendation: Recommendation,
     pub category: Category,
     pub lead_agency: Option<Agency>,
-    pub supporting: Vec<(RecommendationAgency, Agency)>,
+    pub supporting: Option<Vec<(RecommendationAgency, Agency)>>,
     pub tally: MilestoneTally,
     pub milestones: Option<Vec<Milestone>>,
-    pub latest_change: Option<StatusChange>,
+    /// `None`: not embedded; `Some(None)`: embedded, but there is no change yet.
+    pub latest_change: Option<Option<StatusChange>>,
+    pub history: Option<Vec<StatusChange>>,
     pub report_created_at: DateTime<Utc>,
 }
 
 impl RecommendationView {
-    pub fn order_key(&self) -> ReportOrderKey {
+    /// The cursor after this row for `sort` (`rank`: its full-text rank, for relevance).
+    pub fn cursor(&self, field: SortField, rank: f32) -> Cursor {
         let r = &self.recommendation;
-        ReportOrderKey(self.report_created_at, r.report_id, r.position, r.id)
+        let (c, rid, p, i) = (self.report_created_at, r.report_id, r.position, r.id);
+        match field {
+            SortField::Code => Cursor::Code { c, r: rid, p, i },
+            SortField::UpdatedAt => Cursor::UpdatedAt { u: r.updated_at, i },
+            SortField::Status => Cursor::Status {
+                k: status_rank(r.status),
+                c,
+                r: rid,
+                p,
+                i,
+            },
+            SortField::TargetOn => Cursor::TargetOn {
+                t: r.target_on.unwrap_or(NO_TARGET),
+                c,
+                r: rid,
+                p,
+                i,
+            },
+            SortField::Relevance => Cursor::Relevance { w: rank, i },
+        }
     }
 }
 
-type BaseRow = (Recommendation, Category, Option<Agency>, DateTime<Utc>);
+type BoxedList<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Limit<
+        diesel::dsl::Select<
+            diesel::dsl::LeftJoin<
+                diesel::dsl::InnerJoin<
+                    diesel::dsl::InnerJoin<recommendations::table, reports::table>,
+                    categories::table,
+                >,
+                agencies::table,
+            >,
+            (
+                diesel::dsl::AsSelect<Recommendation, Pg>,
+                diesel::dsl::AsSelect<Category, Pg>,
+                diesel::dsl::Nullable<<agencies::table as Table>::AllColumns>,
+                reports::created_at,
+            ),
+        >,
+    >,
+    Pg,
+>;
 
-/// One page in report order (`limit + 1` rows, so the caller can tell whether more exist).
-#[tracing::instrument(skip(conn))]
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    filter: &RecommendationFilter,
-    today: NaiveDate,
-) -> QueryResult<Vec<RecommendationView>> {
-    let mut query = recommendations::table
+fn base_query<'a>(limit: i64) -> BoxedList<'a> {
+    recommendations::table
         .inner_join(reports::table)
         .inner_join(categories::table)
         .left_join(agencies::table)
@@ -70,97 +97,278 @@ pub async fn list(
             agencies::all_columns.nullable(),
             reports::created_at,
         ))
-        .order((
-            reports::created_at.asc(),
-            recommendations::report_id.asc(),
-            recommendations::position.asc(),
-            recommendations::id.asc(),
-        ))
-        .limit(filter.limit + 1)
-        .into_boxed();
-    if let Some(report_id) = filter.report_id {
-        query = query.filter(recommendations::report_id.eq(report_id));
+        .limit(limit)
+        .into_boxed()
+}
+
+/// One page (`limit + 1` rows, so the caller can tell whether more exist).
+#[tracing::instrument(skip(conn))]
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filters: &Filters,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+    embeds: Embeds,
+    today: NaiveDate,
+) -> QueryResult<Vec<RecommendationView>> {
+    let mut query = apply_filters(base_query(limit + 1), filters, today);
+    let q = filters.q.clone().unwrap_or_default();
+    query = match sort.field {
+        SortField::Relevance => {
+            let dir = if sort.descending { "DESC" } else { "ASC" };
+            query.order_by(
+                sql::<Float>("ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+                    .bind::<Text, _>(q.clone())
+                    .sql(&format!(")) {dir}, recommendations.id {dir}")),
+            )
+        }
+        _ => query.order_by(sql::<Integer>(&sort.order_sql())),
+    };
+    if let Some(cursor) = after {
+        query = apply_cursor(query, sort, cursor, &q);
     }
-    if let Some(slug) = &filter.category_slug {
-        query = query.filter(categories::slug.eq(slug));
+    let rows: Vec<BaseRow> = query.load(conn).await?;
+    embed(conn, rows, embeds, today).await
+}
+
+fn apply_cursor<'a>(query: BoxedList<'a>, sort: Sort, cursor: &Cursor, q: &str) -> BoxedList<'a> {
+    let prefix = sort.keyset_sql_prefix();
+    match cursor.clone() {
+        Cursor::Code { c, r, p, i } => query.filter(
+            sql::<Bool>(&prefix)
+                .bind::<Timestamptz, _>(c)
+                .sql(", ")
+                .bind::<SqlUuid, _>(r)
+                .sql(", ")
+                .bind::<Integer, _>(p)
+                .sql(", ")
+                .bind::<SqlUuid, _>(i)
+                .sql(")"),
+        ),
+        Cursor::UpdatedAt { u, i } => query.filter(
+            sql::<Bool>(&prefix)
+                .bind::<Timestamptz, _>(u)
+                .sql(", ")
+                .bind::<SqlUuid, _>(i)
+                .sql(")"),
+        ),
+        Cursor::Status { k, c, r, p, i } => query.filter(
+            sql::<Bool>(&prefix)
+                .bind::<Integer, _>(k)
+                .sql(", ")
+                .bind::<Timestamptz, _>(c)
+                .sql(", ")
+                .bind::<SqlUuid, _>(r)
+                .sql(", ")
+                .bind::<Integer, _>(p)
+                .sql(", ")
+                .bind::<SqlUuid, _>(i)
+                .sql(")"),
+        ),
+        Cursor::TargetOn { t, c, r, p, i } => query.filter(
+            sql::<Bool>(&prefix)
+                .bind::<Date, _>(t)
+                .sql(", ")
+                .bind::<Timestamptz, _>(c)
+                .sql(", ")
+                .bind::<SqlUuid, _>(r)
+                .sql(", ")
+                .bind::<Integer, _>(p)
+                .sql(", ")
+                .bind::<SqlUuid, _>(i)
+                .sql(")"),
+        ),
+        Cursor::Relevance { w, i } => query.filter(
+            sql::<Bool>("(ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+                .bind::<Text, _>(q.to_owned())
+                .sql(&format!(
+                    ")), recommendations.id) {} (",
+                    if sort.descending { "<" } else { ">" }
+                ))
+                .bind::<Float, _>(w)
+                .sql("::real, ")
+                .bind::<SqlUuid, _>(i)
+                .sql(")"),
+        ),
     }
-    if !filter.statuses.is_empty() {
-        query = query.filter(recommendations::status.eq_any(filter.statuses.clone()));
+}
+
+fn apply_filters<'a>(mut query: BoxedList<'a>, f: &Filters, today: NaiveDate) -> BoxedList<'a> {
+    match &f.report {
+        Some(ReportRef::Id(id)) => query = query.filter(reports::id.eq(*id)),
+        Some(ReportRef::Slug(slug)) => query = query.filter(reports::slug.eq(slug.clone())),
+        None => {}
     }
-    if let Some(ReportOrderKey(created, report_id, position, id)) = &filter.after {
+    if let Some(slug) = &f.category_slug {
+        query = query.filter(categories::slug.eq(slug.clone()));
+    }
+    if !f.statuses.is_empty() {
+        query = query.filter(recommendations::status.eq_any(f.statuses.clone()));
+    }
+    if !f.healths.is_empty() {
+        query = query.filter(recommendations::health.eq_any(f.healths.clone()));
+    }
+    if !f.priorities.is_empty() {
+        query = query.filter(recommendations::priority.eq_any(f.priorities.clone()));
+    }
+    match &f.lead_agency {
+        Some(AgencyRef::Id(id)) => query = query.filter(recommendations::lead_agency_id.eq(*id)),
+        Some(AgencyRef::Code(code)) => query = query.filter(agencies::code.eq(code.clone())),
+        None => {}
+    }
+    if let Some(agency) = &f.agency {
+        let (column, value) = match agency {
+            AgencyRef::Id(id) => ("id::text", id.to_string()),
+            AgencyRef::Code(code) => ("code", code.clone()),
+        };
         query = query.filter(
-            sql::<Bool>("(reports.created_at, recommendations.report_id, recommendations.position, recommendations.id) > (")
-                .bind::<Timestamptz, _>(*created)
-                .sql(", ")
-                .bind::<diesel::sql_types::Uuid, _>(*report_id)
-                .sql(", ")
-                .bind::<Integer, _>(*position)
-                .sql(", ")
-                .bind::<diesel::sql_types::Uuid, _>(*id)
+            sql::<Bool>(&format!(
+                "(EXISTS (SELECT 1 FROM agencies a WHERE a.id = recommendations.lead_agency_id AND a.{column} = "
+            ))
+            .bind::<Text, _>(value.clone())
+            .sql(&format!(
+                ") OR EXISTS (SELECT 1 FROM recommendation_agencies ra JOIN agencies a ON a.id = ra.agency_id                  WHERE ra.recommendation_id = recommendations.id AND a.{column} = "
+            ))
+            .bind::<Text, _>(value)
+            .sql("))"),
+        );
+    }
+    if let Some(country) = &f.country {
+        query = query.filter(
+            sql::<Bool>("(EXISTS (SELECT 1 FROM agencies a WHERE a.id = recommendations.lead_agency_id AND a.country = ")
+                .bind::<Text, _>(country.clone())
+                .sql(") OR EXISTS (SELECT 1 FROM recommendation_agencies ra JOIN agencies a ON a.id = ra.agency_id                       WHERE ra.recommendation_id = recommendations.id AND a.country = ")
+                .bind::<Text, _>(country.clone())
+                .sql("))"),
+        );
+    }
+    if let Some(overdue) = f.overdue {
+        let exists = if overdue { "EXISTS" } else { "NOT EXISTS" };
+        query = query.filter(
+            sql::<Bool>(&format!(
+                "{exists} (SELECT 1 FROM milestones m WHERE m.recommendation_id = recommendations.id                  AND m.status IN ('planned', 'in_progress') AND m.due_on < "
+            ))
+            .bind::<Date, _>(today)
+            .sql(")"),
+        );
+    }
+    if let Some(before) = f.target_before {
+        query = query.filter(recommendations::target_on.lt(before));
+    }
+    if let Some(after) = f.target_after {
+        query = query.filter(recommendations::target_on.gt(after));
+    }
+    if let Some(since) = f.updated_since {
+        query = query.filter(recommendations::updated_at.ge(since));
+    }
+    if let Some(q) = &f.q {
+        query = query.filter(
+            sql::<Bool>("recommendations.search @@ websearch_to_tsquery('english', ")
+                .bind::<Text, _>(q.clone())
                 .sql(")"),
         );
     }
-    let rows: Vec<BaseRow> = query.load(conn).await?;
-    embed(conn, rows, false, today).await
+    query
 }
 
-/// One recommendation with milestones and its latest status change.
+/// The full-text rank of one row (for the relevance cursor of a page's last row).
+pub async fn rank_of(conn: &mut AsyncPgConnection, id: Uuid, q: &str) -> QueryResult<f32> {
+    recommendations::table
+        .find(id)
+        .select(
+            sql::<Float>("ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+                .bind::<Text, _>(q.to_owned())
+                .sql("))"),
+        )
+        .first(conn)
+        .await
+}
+
+/// One recommendation with the requested embeds.
 #[tracing::instrument(skip(conn))]
 pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
+    embeds: Embeds,
     today: NaiveDate,
 ) -> QueryResult<Option<RecommendationView>> {
-    let row: Option<BaseRow> = recommendations::table
-        .inner_join(reports::table)
-        .inner_join(categories::table)
-        .left_join(agencies::table)
+    let rows: Vec<BaseRow> = base_query(1)
         .filter(recommendations::id.eq(id))
-        .select((
-            Recommendation::as_select(),
-            Category::as_select(),
-            agencies::all_columns.nullable(),
-            reports::created_at,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(embed(conn, vec![row], true, today).await?.pop())
+        .load(conn)
+        .await?;
+    Ok(embed(conn, rows, embeds, today).await?.pop())
 }
 
-/// Adds supporting agencies and milestone tallies (and, for details, milestones and the
-/// latest status change) with one query each, whatever the number of rows.
+/// The id of the recommendation with `code` in a report named by id or slug.
+pub async fn id_by_code(
+    conn: &mut AsyncPgConnection,
+    report: &ReportRef,
+    code: &str,
+) -> QueryResult<Option<Uuid>> {
+    let mut query = recommendations::table
+        .inner_join(reports::table)
+        .filter(recommendations::code.eq(code.to_owned()))
+        .select(recommendations::id)
+        .into_boxed();
+    query = match report {
+        ReportRef::Id(id) => query.filter(reports::id.eq(*id)),
+        ReportRef::Slug(slug) => query.filter(reports::slug.eq(slug.clone())),
+    };
+    query.first(conn).await.optional()
+}
+
+/// Adds the requested embeds with one query each, whatever the number of rows; milestone
+/// tallies (for progress) always.
 async fn embed(
     conn: &mut AsyncPgConnection,
     rows: Vec<BaseRow>,
-    details: bool,
+    embeds: Embeds,
     today: NaiveDate,
 ) -> QueryResult<Vec<RecommendationView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
-    let mut supporting =
-        group_by_recommendation(supporting_agencies(conn, &ids).await?, |(link, _)| {
-            link.recommendation_id
-        });
     let mut tallies: HashMap<Uuid, MilestoneTally> = milestone_tallies(conn, &ids, today)
         .await?
         .into_iter()
         .map(|t| (t.recommendation_id, t))
         .collect();
-    let (mut milestone_map, mut latest_map) = if details {
-        let ms =
-            group_by_recommendation(load_milestones(conn, &ids).await?, |m| m.recommendation_id);
-        let latest = latest_changes(conn, &ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.recommendation_id, c))
-            .collect::<HashMap<_, _>>();
-        (Some(ms), latest)
+    let mut supporting = if embeds.supporting_agencies {
+        Some(group_by_recommendation(
+            supporting_agencies(conn, &ids).await?,
+            |(link, _)| link.recommendation_id,
+        ))
     } else {
-        (None, HashMap::new())
+        None
+    };
+    let mut milestone_map = if embeds.milestones {
+        Some(group_by_recommendation(
+            load_milestones(conn, &ids).await?,
+            |m| m.recommendation_id,
+        ))
+    } else {
+        None
+    };
+    let mut latest_map: Option<HashMap<Uuid, StatusChange>> = if embeds.latest_status_change {
+        Some(
+            latest_changes(conn, &ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.recommendation_id, c))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let mut history_map = if embeds.history {
+        Some(group_by_recommendation(
+            load_history(conn, &ids).await?,
+            |c| c.recommendation_id,
+        ))
+    } else {
+        None
     };
     Ok(rows
         .into_iter()
@@ -168,12 +376,17 @@ async fn embed(
             |(recommendation, category, lead_agency, report_created_at)| {
                 let id = recommendation.id;
                 RecommendationView {
-                    supporting: supporting.remove(&id).unwrap_or_default(),
+                    supporting: supporting
+                        .as_mut()
+                        .map(|m| m.remove(&id).unwrap_or_default()),
                     tally: tallies.remove(&id).unwrap_or_default(),
                     milestones: milestone_map
                         .as_mut()
                         .map(|m| m.remove(&id).unwrap_or_default()),
-                    latest_change: latest_map.remove(&id),
+                    latest_change: latest_map.as_mut().map(|m| m.remove(&id)),
+                    history: history_map
+                        .as_mut()
+                        .map(|m| m.remove(&id).unwrap_or_default()),
                     recommendation,
                     category,
                     lead_agency,
@@ -262,4 +475,48 @@ pub async fn status_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Op
         .first(conn)
         .await
         .optional()
+}
+
+/// Full status histories, newest first.
+async fn load_history(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<StatusChange>> {
+    status_changes::table
+        .filter(status_changes::recommendation_id.eq_any(ids))
+        .order((
+            status_changes::recorded_at.desc(),
+            status_changes::id.desc(),
+        ))
+        .select(StatusChange::as_select())
+        .load(conn)
+        .await
+}
+
+/// One page of a recommendation's history, newest first, after `(recorded_at, id)`.
+pub async fn history_page(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<StatusChange>> {
+    let mut query = status_changes::table
+        .filter(status_changes::recommendation_id.eq(id))
+        .order((
+            status_changes::recorded_at.desc(),
+            status_changes::id.desc(),
+        ))
+        .select(StatusChange::as_select())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some((at, last)) = before {
+        query = query.filter(
+            status_changes::recorded_at
+                .lt(at)
+                .or(status_changes::recorded_at
+                    .eq(at)
+                    .and(status_changes::id.lt(last))),
+        );
+    }
+    query.load(conn).await
 }

@@ -158,7 +158,8 @@ pub struct CreateRecommendationRequest {
 #[into_params(parameter_in = Query)]
 pub struct ReportListParams {
     /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

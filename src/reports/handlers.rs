@@ -12,6 +12,7 @@ use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX};
 use crate::recommendations::dto::{RecommendationDto, recommendation_dto};
+use crate::recommendations::listing::Embeds;
 use crate::recommendations::queries as recommendation_queries;
 use crate::startup::AppState;
 use actix_web::http::header;
@@ -50,7 +51,7 @@ pub async fn list_reports(
     _access: ReadAccess,
     params: web::Query<ReportListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(params.limit)?;
+    let limit = pagination::limit(params.limit.as_deref())?;
     let after = params
         .cursor
         .as_deref()
@@ -244,10 +245,15 @@ pub async fn create_report_recommendation(
         },
     )
     .await?;
-    let view = recommendation_queries::find(&mut conn, rec_id, derivation.today())
-        .await?
-        .ok_or_else(|| crate::recommendations::commands::not_found(rec_id))?;
-    let etag = version_tag(view.recommendation.version, "");
+    let view = recommendation_queries::find(
+        &mut conn,
+        rec_id,
+        Embeds::DETAIL_DEFAULT,
+        derivation.today(),
+    )
+    .await?
+    .ok_or_else(|| crate::recommendations::commands::not_found(rec_id))?;
+    let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

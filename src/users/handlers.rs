@@ -60,7 +60,7 @@ pub async fn list_users(
     params: web::Query<UserListParams>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let limit = pagination::limit(params.limit)?;
+    let limit = pagination::limit(params.limit.as_deref())?;
     let after = params
         .cursor
         .as_deref()

@@ -196,6 +196,7 @@ pub async fn spawn_app_on(db_url: String, config: Config) -> TestApp {
         PoolSettings {
             max_size: 2,
             timeout: Duration::from_secs(5),
+            statement_counter: None,
         },
     )
     .expect("test pool");

@@ -100,10 +100,37 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
         let body = response.assert_problem(422);
         assert_eq!(body["errors"][0]["field"], field, "{query}");
     }
-    let response = app.get("/api/v1/recommendations?limit=ten").await;
-    response.assert_problem(422);
-    let response = app.get("/api/v1/recommendations?report=not-a-uuid").await;
-    response.assert_problem(422);
+    for (query, field) in [
+        ("limit=ten", "query.limit"),
+        ("target_before=2027-13-01", "query.target_before"),
+        ("target_after=soon", "query.target_after"),
+        ("updated_since=yesterday", "query.updated_since"),
+        ("overdue=maybe", "query.overdue"),
+        ("priority=urgent", "query.priority"),
+        ("health=fine", "query.health"),
+        ("sort=title", "query.sort"),
+        ("sort=relevance", "query.sort"),
+        ("include=everything", "query.include"),
+        ("country=Korea", "query.country"),
+        ("format=xml", "query.format"),
+    ] {
+        let response = app.get(&format!("/api/v1/recommendations?{query}")).await;
+        let body = response.assert_problem(422);
+        assert_eq!(body["errors"][0]["field"], field, "{query}");
+    }
+    let unknown = app.get("/api/v1/recommendations?colour=blue").await;
+    let body = unknown.assert_problem(422);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("colour")
+    );
+    let report = app
+        .get("/api/v1/recommendations?report=no-such-report")
+        .await
+        .json();
+    assert_eq!(report["items"], serde_json::json!([]));
 }
 
 #[actix_web::test]

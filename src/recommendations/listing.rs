@@ -1,0 +1,360 @@
+//! The recommendation list: filters, sorts and keyset cursors for every sort.
+//!
+//! Every sort ends in a unique tie-breaker, and the cursor holds the last row's full sort key,
+//! so paging never repeats or skips a row, even while rows are added.
+
+use crate::domain::{Health, Priority, Status};
+use crate::error::ApiError;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What to sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    /// Report order (report creation, then position in the report).
+    Code,
+    UpdatedAt,
+    /// Lifecycle order (not_assessed first), then report order.
+    Status,
+    /// Target date (none last), then report order.
+    TargetOn,
+    /// Full-text rank (only with `q`).
+    Relevance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// Parses `code`, `-updated_at`, ...; `relevance` needs a search.
+    pub fn parse(raw: Option<&str>, has_query: bool) -> Result<Self, ApiError> {
+        let Some(raw) = raw else {
+            return Ok(if has_query {
+                Sort {
+                    field: SortField::Relevance,
+                    descending: true,
+                }
+            } else {
+                Sort {
+                    field: SortField::Code,
+                    descending: false,
+                }
+            });
+        };
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        let field = match name {
+            "code" => SortField::Code,
+            "updated_at" => SortField::UpdatedAt,
+            "status" => SortField::Status,
+            "target_on" => SortField::TargetOn,
+            "relevance" if has_query => SortField::Relevance,
+            "relevance" => {
+                return Err(ApiError::invalid(
+                    "query.sort",
+                    "relevance needs a search (q)",
+                ));
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "query.sort",
+                    "must be code, updated_at, status, target_on or relevance, optionally prefixed with '-'",
+                ));
+            }
+        };
+        Ok(Sort { field, descending })
+    }
+
+    fn direction(&self) -> &'static str {
+        if self.descending { "DESC" } else { "ASC" }
+    }
+
+    fn comparator(&self) -> &'static str {
+        if self.descending { "<" } else { ">" }
+    }
+
+    /// The sort key columns, in order, for ORDER BY and the keyset comparison (relevance is
+    /// built where its search text is bound).
+    fn key_columns(&self) -> Vec<&'static str> {
+        let lead: &[&str] = match self.field {
+            SortField::Code | SortField::Relevance => &[],
+            SortField::UpdatedAt => {
+                return vec!["recommendations.updated_at", "recommendations.id"];
+            }
+            SortField::Status => &[STATUS_RANK],
+            SortField::TargetOn => &["COALESCE(recommendations.target_on, DATE '9999-12-31')"],
+        };
+        lead.iter().chain(REPORT_ORDER.iter()).copied().collect()
+    }
+
+    /// `ORDER BY` body (not for relevance).
+    pub fn order_sql(&self) -> String {
+        let dir = self.direction();
+        self.key_columns()
+            .iter()
+            .map(|col| format!("{col} {dir}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `(key columns) > (` or `< (`: the binds follow (not for relevance).
+    pub fn keyset_sql_prefix(&self) -> String {
+        format!(
+            "({}) {} (",
+            self.key_columns().join(", "),
+            self.comparator()
+        )
+    }
+}
+
+const REPORT_ORDER: [&str; 4] = [
+    "reports.created_at",
+    "recommendations.report_id",
+    "recommendations.position",
+    "recommendations.id",
+];
+const STATUS_RANK: &str = "array_position(ARRAY['not_assessed', 'not_started', 'in_progress', 'stalled', 'implemented', 'partially_implemented', 'not_implemented', 'superseded']::text[], recommendations.status)";
+
+/// Stands in for a missing date, so rows without one sort last; the SQL uses the same day.
+pub const NO_TARGET: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => NaiveDate::MAX,
+};
+
+/// The sort key of the last row of a page: what the opaque cursor encodes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "s")]
+pub enum Cursor {
+    #[serde(rename = "c")]
+    Code {
+        c: DateTime<Utc>,
+        r: Uuid,
+        p: i32,
+        i: Uuid,
+    },
+    #[serde(rename = "u")]
+    UpdatedAt { u: DateTime<Utc>, i: Uuid },
+    #[serde(rename = "s")]
+    Status {
+        k: i32,
+        c: DateTime<Utc>,
+        r: Uuid,
+        p: i32,
+        i: Uuid,
+    },
+    #[serde(rename = "t")]
+    TargetOn {
+        t: NaiveDate,
+        c: DateTime<Utc>,
+        r: Uuid,
+        p: i32,
+        i: Uuid,
+    },
+    #[serde(rename = "q")]
+    Relevance { w: f32, i: Uuid },
+}
+
+impl Cursor {
+    pub fn field(&self) -> SortField {
+        match self {
+            Cursor::Code { .. } => SortField::Code,
+            Cursor::UpdatedAt { .. } => SortField::UpdatedAt,
+            Cursor::Status { .. } => SortField::Status,
+            Cursor::TargetOn { .. } => SortField::TargetOn,
+            Cursor::Relevance { .. } => SortField::Relevance,
+        }
+    }
+}
+
+/// An agency named by id or by code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgencyRef {
+    Id(Uuid),
+    Code(String),
+}
+
+impl AgencyRef {
+    pub fn parse(raw: &str) -> Self {
+        match raw.parse::<Uuid>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Code(raw.trim().to_uppercase()),
+        }
+    }
+}
+
+/// A report named by id or by slug.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportRef {
+    Id(Uuid),
+    Slug(String),
+}
+
+impl ReportRef {
+    pub fn parse(raw: &str) -> Self {
+        match raw.parse::<Uuid>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Slug(raw.trim().to_owned()),
+        }
+    }
+}
+
+/// Every filter of the list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub report: Option<ReportRef>,
+    pub category_slug: Option<String>,
+    pub statuses: Vec<Status>,
+    pub healths: Vec<Health>,
+    pub priorities: Vec<Priority>,
+    pub lead_agency: Option<AgencyRef>,
+    pub agency: Option<AgencyRef>,
+    pub country: Option<String>,
+    pub overdue: Option<bool>,
+    pub target_before: Option<NaiveDate>,
+    pub target_after: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+}
+
+/// Which embedded collections a representation carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Embeds {
+    pub supporting_agencies: bool,
+    pub milestones: bool,
+    pub latest_status_change: bool,
+    pub history: bool,
+}
+
+impl Embeds {
+    pub const LIST_DEFAULT: Embeds = Embeds {
+        supporting_agencies: true,
+        milestones: false,
+        latest_status_change: false,
+        history: false,
+    };
+    pub const DETAIL_DEFAULT: Embeds = Embeds {
+        supporting_agencies: true,
+        milestones: true,
+        latest_status_change: true,
+        history: false,
+    };
+
+    /// Parses `include=a,b`; an empty value means no embeds; absent means `default`.
+    pub fn parse(
+        raw: Option<&str>,
+        default: Embeds,
+        allow_history: bool,
+    ) -> Result<Self, ApiError> {
+        let Some(raw) = raw else { return Ok(default) };
+        let mut embeds = Embeds {
+            supporting_agencies: false,
+            milestones: false,
+            latest_status_change: false,
+            history: false,
+        };
+        for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "supporting_agencies" => embeds.supporting_agencies = true,
+                "milestones" => embeds.milestones = true,
+                "latest_status_change" => embeds.latest_status_change = true,
+                "history" if allow_history => embeds.history = true,
+                _ => {
+                    return Err(ApiError::invalid(
+                        "query.include",
+                        format!(
+                            "unknown embed {name:?}; use supporting_agencies, milestones, latest_status_change{}",
+                            if allow_history { ", history" } else { "" }
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(embeds)
+    }
+
+    /// A short stable name for ETags.
+    pub fn tag(&self) -> String {
+        [
+            self.supporting_agencies,
+            self.milestones,
+            self.latest_status_change,
+            self.history,
+        ]
+        .iter()
+        .map(|b| if *b { '1' } else { '0' })
+        .collect()
+    }
+}
+
+/// Position of a status in lifecycle order, 1-based like SQL's array_position.
+pub fn status_rank(status: Status) -> i32 {
+    Status::ALL
+        .iter()
+        .position(|s| *s == status)
+        .map_or(0, |p| p as i32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_parses_direction_and_rejects_unknown_fields() {
+        let sort = Sort::parse(Some("-updated_at"), false).expect("valid");
+        assert_eq!(sort.field, SortField::UpdatedAt);
+        assert!(sort.descending);
+        assert!(Sort::parse(Some("title"), false).is_err());
+        assert!(Sort::parse(Some("relevance"), false).is_err());
+        assert_eq!(
+            Sort::parse(None, true).expect("default").field,
+            SortField::Relevance
+        );
+    }
+
+    #[test]
+    fn order_sql_applies_the_direction_to_every_column() {
+        let sort = Sort {
+            field: SortField::UpdatedAt,
+            descending: true,
+        };
+        assert_eq!(
+            sort.order_sql(),
+            "recommendations.updated_at DESC, recommendations.id DESC"
+        );
+        assert!(sort.keyset_sql_prefix().ends_with(") < ("));
+        let status = Sort {
+            field: SortField::Status,
+            descending: false,
+        };
+        assert!(
+            status
+                .order_sql()
+                .starts_with("array_position(ARRAY['not_assessed', ")
+        );
+        assert!(status.order_sql().ends_with("recommendations.id ASC"));
+    }
+
+    #[test]
+    fn status_rank_matches_the_sql_lifecycle_array() {
+        for (i, s) in Status::ALL.iter().enumerate() {
+            assert!(STATUS_RANK.contains(&format!("'{s}'")));
+            assert_eq!(status_rank(*s), i as i32 + 1);
+        }
+    }
+
+    #[test]
+    fn include_parses_and_rejects_unknown_names() {
+        let e = Embeds::parse(Some("milestones"), Embeds::LIST_DEFAULT, false).expect("valid");
+        assert!(e.milestones && !e.supporting_agencies);
+        assert!(Embeds::parse(Some("history"), Embeds::LIST_DEFAULT, false).is_err());
+        assert!(Embeds::parse(Some("history"), Embeds::DETAIL_DEFAULT, true).is_ok());
+        let none = Embeds::parse(Some(""), Embeds::DETAIL_DEFAULT, true).expect("valid");
+        assert_eq!(none.tag(), "0000");
+    }
+}
