@@ -16,7 +16,8 @@ Usage:
   policytrack [serve]     run the HTTP service (migrates, seeds an empty database)
   policytrack migrate     apply pending database migrations
   policytrack seed        load the bundled report and agencies where missing
-  policytrack openapi     print the OpenAPI document
+  policytrack openapi [--yaml]
+                          print the OpenAPI document (JSON, or YAML)
   policytrack user create --email E --role viewer|analyst|admin --password-stdin
                           create a user; the password is read from standard input
   policytrack help        show this text
@@ -30,7 +31,7 @@ pub enum Command {
     Serve,
     Migrate,
     Seed,
-    OpenApi,
+    OpenApi { yaml: bool },
     Help,
     CreateUser { email: String, role: Role },
 }
@@ -42,7 +43,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [] | ["serve"] => Ok(Command::Serve),
         ["migrate"] => Ok(Command::Migrate),
         ["seed"] => Ok(Command::Seed),
-        ["openapi"] => Ok(Command::OpenApi),
+        ["openapi"] => Ok(Command::OpenApi { yaml: false }),
+        ["openapi", "--yaml"] => Ok(Command::OpenApi { yaml: true }),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
         ["user", "create", rest @ ..] => parse_user_create(rest),
         other => Err(format!("unknown command: {}\n\n{USAGE}", other.join(" "))),
@@ -82,9 +84,13 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             print!("{USAGE}");
             Ok(())
         }
-        Command::OpenApi => {
-            print!("{}", openapi::spec_json());
-            Ok(())
+        Command::OpenApi { yaml } => {
+            let text = if yaml {
+                openapi::spec_yaml()
+            } else {
+                openapi::spec_json()
+            };
+            write_stdout(&text)
         }
         Command::Migrate => {
             let database = Database::open(&config)?;
@@ -181,6 +187,15 @@ async fn create_user(url: &str, email: &str, role: Role, hash: &str) -> anyhow::
             other => other.into(),
         })?;
     Ok(user.id)
+}
+
+/// Writes to stdout; a closed pipe (`policytrack openapi | head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

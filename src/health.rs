@@ -24,7 +24,7 @@ pub struct HealthStatus {
     responses((status = 200, description = "The process is alive", body = HealthStatus))
 )]
 #[get("/health/live")]
-pub async fn live() -> HttpResponse {
+pub async fn get_liveness() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok" })
 }
 
@@ -39,7 +39,7 @@ pub async fn live() -> HttpResponse {
     )
 )]
 #[get("/health/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let check = async {
         let mut conn = state.pool.get().await.ok()?;
         db::ping(&mut conn).await.ok()

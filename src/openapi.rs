@@ -75,3 +75,8 @@ pub fn spec_json() -> String {
     json.push('\n');
     json
 }
+
+/// The document as YAML.
+pub fn spec_yaml() -> String {
+    spec().to_yaml().unwrap_or_default()
+}

@@ -93,6 +93,7 @@ impl Application {
             metrics,
         };
         let spec = openapi::spec();
+        let spec_yaml: Arc<str> = spec.to_yaml()?.into();
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -104,6 +105,17 @@ impl Application {
                 .split_for_parts();
             app.service(web::redirect("/docs", "/docs/"))
                 .route("/metrics", web::get().to(metrics_text))
+                .route("/api-docs/openapi.yaml", {
+                    let yaml = Arc::clone(&spec_yaml);
+                    web::get().to(move || {
+                        let yaml = Arc::clone(&yaml);
+                        async move {
+                            actix_web::HttpResponse::Ok()
+                                .content_type("application/yaml")
+                                .body(yaml.to_string())
+                        }
+                    })
+                })
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
                 .wrap(cors(&state.config.cors_origins))

@@ -21,6 +21,7 @@ pub struct AgencyDto {
     #[schema(example = "US", pattern = "^[A-Z]{2}$")]
     pub country: String,
     /// The agency this one belongs to, if any.
+    #[schema(required = true)]
     pub parent_id: Option<Uuid>,
     /// What the agency is involved in.
     pub counts: AgencyCounts,
@@ -102,10 +103,10 @@ impl From<Agency> for AgencySummary {
 #[schema(example = json!({"code": "KR-MOTIE", "name": "Ministry of Trade, Industry and Energy", "country": "KR"}))]
 pub struct CreateAgencyRequest {
     /// Unique code: upper-case letters, digits, `-`, `_`, `.` (at most 32 characters).
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_.-]{0,31}$")]
     pub code: String,
     /// Full name (1 to 300 characters).
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     #[schema(pattern = "^[A-Z]{2}$")]
@@ -119,7 +120,7 @@ pub struct CreateAgencyRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgencyRequest {
     /// New code.
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_.-]{0,31}$")]
     pub code: Option<String>,
     /// New name.
     #[schema(max_length = 300)]

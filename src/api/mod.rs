@@ -19,6 +19,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(users::configure)
             .configure(audit::configure),
     )
-    .service(health::live)
-    .service(health::ready);
+    .service(health::get_liveness)
+    .service(health::get_readiness);
 }

@@ -27,20 +27,26 @@ pub struct AuditEventDto {
     /// When the write committed.
     pub occurred_at: DateTime<Utc>,
     /// The user who made it.
+    #[schema(required = true)]
     pub actor_id: Option<Uuid>,
     /// That user's email at the time.
+    #[schema(required = true)]
     pub actor_email: Option<String>,
     /// What was done, e.g. `change_status`, `update_milestone`.
     pub action: String,
     /// The kind of entity, e.g. `recommendation`.
     pub entity_type: String,
     /// The entity's id.
+    #[schema(required = true)]
     pub entity_id: Option<Uuid>,
     /// The entity before the write (null for creations).
+    #[schema(required = true)]
     pub before: Option<serde_json::Value>,
     /// The entity after the write (null for deletions).
+    #[schema(required = true)]
     pub after: Option<serde_json::Value>,
     /// The request's X-Request-Id.
+    #[schema(required = true)]
     pub request_id: Option<String>,
 }
 

@@ -39,3 +39,30 @@ crate::text_enum! {
         Admin => "admin",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Health, Status};
+
+    fn json_keys_match<T: serde::Serialize + std::fmt::Display>(values: &[T]) {
+        for v in values {
+            assert_eq!(
+                serde_json::to_string(v).expect("serializes"),
+                format!("\"{v}\""),
+                "JSON and SQL keys differ"
+            );
+        }
+    }
+
+    #[test]
+    fn json_keys_equal_the_stored_keys() {
+        json_keys_match(Status::ALL);
+        json_keys_match(Health::ALL);
+        json_keys_match(Priority::ALL);
+        json_keys_match(MilestoneStatus::ALL);
+        json_keys_match(AgencyRole::ALL);
+        json_keys_match(Role::ALL);
+        json_keys_match(crate::stats::timeline::TimelineKind::ALL);
+    }
+}

@@ -18,6 +18,7 @@ pub struct Page<T> {
     /// The rows of this page, in the requested order.
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

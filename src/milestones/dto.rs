@@ -17,7 +17,7 @@ use uuid::Uuid;
 }))]
 pub struct CreateMilestoneRequest {
     /// What is to be done (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
     /// Details (at most 10,000 characters).
     #[serde(default)]
@@ -45,7 +45,7 @@ pub struct CreateMilestoneRequest {
 #[schema(example = json!({"status": "done", "completed_on": "2026-11-20"}))]
 pub struct UpdateMilestoneRequest {
     /// What is to be done (1 to 300 characters).
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: Option<String>,
     /// Details (at most 10,000 characters).
     #[schema(max_length = 10000)]

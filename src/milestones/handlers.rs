@@ -50,6 +50,7 @@ pub struct MilestoneListItem {
     /// The report of that recommendation.
     pub report_id: Uuid,
     /// The owner agency's code, if any.
+    #[schema(required = true)]
     pub owner_agency_code: Option<String>,
 }
 

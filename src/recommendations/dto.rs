@@ -42,12 +42,15 @@ pub struct MilestoneDto {
     /// Details (at most 10,000 characters).
     pub description: String,
     /// The agency responsible for it.
+    #[schema(required = true)]
     pub owner_agency_id: Option<Uuid>,
     /// When it is due.
+    #[schema(required = true)]
     pub due_on: Option<NaiveDate>,
     /// Where it stands.
     pub status: MilestoneStatus,
     /// When it was done (set exactly when status is `done`).
+    #[schema(required = true)]
     pub completed_on: Option<NaiveDate>,
     /// Its share in the recommendation's progress (default 1).
     pub weight: i32,
@@ -73,6 +76,7 @@ pub struct StatusChangeDto {
     /// Status after the change.
     pub to_status: Status,
     /// Health after the change (open, assessed statuses only).
+    #[schema(required = true)]
     pub health: Option<Health>,
     /// Why the status changed.
     pub note: String,
@@ -81,6 +85,7 @@ pub struct StatusChangeDto {
     /// The date the change took effect.
     pub effective_on: NaiveDate,
     /// Who recorded it (email), if known.
+    #[schema(required = true)]
     pub actor: Option<String>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
@@ -105,12 +110,16 @@ pub struct RecommendationDto {
     /// Implementation status.
     pub status: Status,
     /// Health of an open, assessed recommendation; null otherwise.
+    #[schema(required = true)]
     pub health: Option<Health>,
     /// Priority, when set.
+    #[schema(required = true)]
     pub priority: Option<Priority>,
     /// Target date for implementation, when set.
+    #[schema(required = true)]
     pub target_on: Option<NaiveDate>,
     /// The lead agency, when assigned.
+    #[schema(required = true)]
     pub lead_agency: Option<AgencySummary>,
     /// Agencies that take part without leading (embedded unless `include` leaves it out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,6 +134,7 @@ pub struct RecommendationDto {
     /// Open and without a status change for longer than the stale threshold.
     pub stale: bool,
     /// When the status last changed.
+    #[schema(required = true)]
     pub status_changed_at: Option<DateTime<Utc>>,
     /// Increments on every change; the ETag carries it.
     pub version: i32,

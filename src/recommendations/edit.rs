@@ -67,12 +67,13 @@ pub struct UpdateRecommendationRequest {
     #[schema(value_type = Option<NaiveDate>)]
     pub target_on: Option<Option<NaiveDate>>,
     /// Title, 1 to 300 characters. Admins only.
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: Option<String>,
     /// Full text, at most 20,000 characters. Admins only.
     #[schema(max_length = 20000)]
     pub text: Option<String>,
     /// Category slug within the same report. Admins only.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub category: Option<String>,
 }
 

@@ -82,10 +82,12 @@ pub struct ChangeStatusRequest {
     /// Health, for open assessed statuses only (not_started, in_progress, stalled).
     pub health: Option<Health>,
     /// Why (1 to 10,000 characters).
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub note: String,
-    /// Links to evidence; at least one for implemented and partially_implemented.
+    /// Links to evidence (http or https, at most 20); at least one for implemented and
+    /// partially_implemented.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub evidence_urls: Vec<String>,
     /// When the change took effect (default today; not in the future).
     pub effective_on: Option<NaiveDate>,

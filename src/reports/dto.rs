@@ -33,8 +33,10 @@ pub struct ReportDto {
     /// Who published it.
     pub publisher: String,
     /// Publication date, when known.
+    #[schema(required = true)]
     pub published_on: Option<NaiveDate>,
     /// Where to read it, when known.
+    #[schema(required = true)]
     pub source_url: Option<String>,
     /// Summary.
     pub summary: String,
@@ -86,10 +88,10 @@ impl From<ReportView> for ReportDto {
 #[serde(deny_unknown_fields)]
 pub struct NewCategoryInput {
     /// Unique within the report: lower-case letters, digits, `-` (at most 32).
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub slug: String,
     /// Display name (1 to 300 characters).
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub name: String,
 }
 
@@ -104,18 +106,18 @@ pub struct NewCategoryInput {
 }))]
 pub struct CreateReportRequest {
     /// Unique short name: lower-case letters, digits, `-` (at most 64).
-    #[schema(max_length = 64)]
+    #[schema(max_length = 64, pattern = "^[a-z0-9][a-z0-9-]{0,63}$")]
     pub slug: String,
     /// Title (1 to 300 characters).
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
     /// Publisher (1 to 300 characters).
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub publisher: String,
     /// Publication date.
     pub published_on: Option<NaiveDate>,
     /// Where to read it (http or https URL).
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = "^https?://")]
     pub source_url: Option<String>,
     /// Summary (at most 10,000 characters).
     #[serde(default)]
@@ -137,15 +139,16 @@ pub struct CreateReportRequest {
 }))]
 pub struct CreateRecommendationRequest {
     /// Unique within the report: upper-case letters, digits, `-`, `_`, `.` (at most 32).
-    #[schema(max_length = 32)]
+    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_.-]{0,31}$")]
     pub code: String,
     /// Title (1 to 300 characters).
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
     /// Full text (at most 20,000 characters).
     #[schema(max_length = 20000)]
     pub text: String,
     /// Category slug within the report.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub category: String,
     /// Order within the report (default: after the last one).
     #[schema(minimum = 0)]

@@ -43,6 +43,7 @@ pub struct CategoryStats {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AgencyStats {
     /// The lead agency, or null for unassigned recommendations.
+    #[schema(required = true)]
     pub agency: Option<AgencySummary>,
     /// Recommendations it leads.
     pub total: i64,
@@ -54,6 +55,7 @@ pub struct AgencyStats {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CountryStats {
     /// ISO 3166-1 alpha-2 code, or null for recommendations without a lead agency.
+    #[schema(required = true)]
     pub country: Option<String>,
     /// Recommendations led from that country.
     pub total: i64,
@@ -92,6 +94,7 @@ pub struct Stats {
     /// Mean progress of the recommendations counted, 0 to 100.
     pub progress: f64,
     /// When any counted recommendation last changed.
+    #[schema(required = true)]
     pub last_change_at: Option<DateTime<Utc>>,
 }
 

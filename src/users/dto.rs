@@ -46,7 +46,7 @@ impl From<User> for UserDto {
 #[schema(example = json!({"email": "analyst@example.org", "role": "analyst", "password": "a long passphrase"}))]
 pub struct CreateUserRequest {
     /// Login email (stored lower case, at most 254 characters).
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
     /// The role to grant.
     pub role: Role,

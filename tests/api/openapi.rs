@@ -38,3 +38,58 @@ async fn swagger_ui_is_served_from_vendored_assets() {
     assert_eq!(script.status, 200);
     assert!(script.body.len() > 100_000);
 }
+
+#[test]
+fn every_operation_is_complete_for_sdk_generators() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&policytrack::openapi::spec_json()).expect("json");
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(ids.insert(id.to_owned()), "{id} twice");
+            let (verb, resource) = id.split_once('_').expect("<verb>_<resource>");
+            assert!(
+                ["get", "list", "create", "update", "delete", "change"].contains(&verb)
+                    && !resource.is_empty(),
+                "{id}"
+            );
+            assert_eq!(
+                op["tags"].as_array().map(Vec::len),
+                Some(1),
+                "{method} {path}"
+            );
+            assert!(op["summary"].is_string(), "{id} has no summary");
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                let documented =
+                    response["description"].is_string() || response["$ref"].is_string();
+                assert!(documented, "{id} {status} has no description");
+            }
+            let writes = method != "get";
+            if writes && id != "create_token" {
+                assert!(
+                    op["security"].to_string().contains("bearer"),
+                    "{id} is unprotected"
+                );
+                assert!(op["responses"]["401"].is_object(), "{id} lacks 401");
+                assert!(op["responses"]["403"].is_object(), "{id} lacks 403");
+            }
+            if method == "patch" || method == "delete" {
+                assert!(
+                    op["responses"]["412"].is_object() && op["responses"]["428"].is_object(),
+                    "{id}"
+                );
+            }
+        }
+    }
+    assert!(ids.len() >= 30);
+}
+
+#[actix_web::test]
+async fn the_document_is_also_served_as_yaml() {
+    let app = crate::helpers::spawn_app().await;
+    let yaml = app.get("/api-docs/openapi.yaml").await;
+    assert_eq!(yaml.status, 200);
+    assert_eq!(yaml.content_type(), "application/yaml");
+    assert!(String::from_utf8_lossy(&yaml.body).starts_with("openapi: 3.1.0"));
+}
