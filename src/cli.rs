@@ -132,7 +132,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             // The cluster is started here, on the main thread, which lives as long as it must.
             let database = Database::open(&config)?;
             let mut config = config;
-            if config.jwt_secret.is_none() && database.cluster.is_some() {
+            if config.jwt_secret.is_none() && database.embedded.is_some() {
                 let path = config.data_dir.join("jwt-secret");
                 config.jwt_secret = Some(crate::auth::jwt::load_or_create_secret(&path)?);
             }

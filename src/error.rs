@@ -172,15 +172,30 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::CheckViolation, info) => {
                 Self::invalid(info.constraint_name().unwrap_or(""), "violates a data rule")
             }
-            Error::DatabaseError(Kind::ClosedConnection, _) => Self::Unavailable,
-            Error::DatabaseError(Kind::Unknown, info)
-                if info.message().contains("statement timeout") =>
-            {
+            Error::DatabaseError(Kind::ClosedConnection, _) | Error::BrokenTransactionManager => {
+                Self::Unavailable
+            }
+            Error::DatabaseError(Kind::Unknown, info) if database_unreachable(info.message()) => {
                 Self::Unavailable
             }
             _ => Self::Internal(anyhow::Error::new(error)),
         }
     }
+}
+
+/// Messages PostgreSQL and the driver give when the server went away or is not (yet) there:
+/// the request may succeed later, so they are 503, not 500.
+fn database_unreachable(message: &str) -> bool {
+    const TRANSIENT: [&str; 7] = [
+        "statement timeout",
+        "terminating connection",
+        "connection closed",
+        "database system is shutting down",
+        "database system is starting up",
+        "not yet accepting connections",
+        "server closed the connection",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
@@ -211,6 +226,17 @@ mod tests {
             vec![FieldError::new("/note", "must not be empty")]
         );
         assert_eq!(problem.problem_type, "urn:policytrack:problem:validation");
+    }
+
+    #[test]
+    fn a_vanished_database_is_503_not_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let err: ApiError = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        )
+        .into();
+        assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

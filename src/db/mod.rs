@@ -5,7 +5,7 @@ pub mod schema;
 pub mod text_enum;
 
 use crate::config::Config;
-use crate::embedded_pg::{ClusterOptions, EmbeddedCluster};
+use crate::embedded_pg::{ClusterOptions, Supervisor};
 use anyhow::Context;
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -24,10 +24,11 @@ pub type DbConn = Object<AsyncPgConnection>;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The database the service and every subcommand use. Holding it keeps an embedded cluster
-/// running (when this process started it).
+/// running (when this process started it), restarted if it dies.
 pub struct Database {
     pub url: String,
-    pub cluster: Option<EmbeddedCluster>,
+    /// The embedded cluster's keeper, when no `DATABASE_URL` is set.
+    pub embedded: Option<Supervisor>,
 }
 
 /// The embedded cluster's database name.
@@ -40,18 +41,18 @@ impl Database {
         if let Some(url) = &config.database_url {
             return Ok(Self {
                 url: url.expose().to_owned(),
-                cluster: None,
+                embedded: None,
             });
         }
-        let cluster = EmbeddedCluster::start(ClusterOptions {
+        let supervisor = Supervisor::start(ClusterOptions {
             data_dir: config.data_dir.clone(),
             bin_dir: config.pg_bin_dir.clone(),
             durable: true,
         })?;
-        create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE)?;
+        create_database_if_missing(&supervisor.admin_url, EMBEDDED_DATABASE)?;
         Ok(Self {
-            url: cluster.url(EMBEDDED_DATABASE),
-            cluster: Some(cluster),
+            url: supervisor.url(EMBEDDED_DATABASE),
+            embedded: Some(supervisor),
         })
     }
 }

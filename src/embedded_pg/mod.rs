@@ -4,6 +4,9 @@
 mod account;
 mod layout;
 mod programs;
+mod supervisor;
+
+pub use supervisor::Supervisor;
 
 pub use layout::Layout;
 
@@ -103,6 +106,14 @@ impl EmbeddedCluster {
     /// True when this process started the server and will stop it.
     pub fn owns_server(&self) -> bool {
         self.server.is_some()
+    }
+
+    /// False once a server this process started has exited (crashed or killed).
+    pub fn server_exited(&mut self) -> bool {
+        match self.server.as_mut().map(Child::try_wait) {
+            Some(Ok(Some(_))) | Some(Err(_)) => true,
+            Some(Ok(None)) | None => false,
+        }
     }
 
     /// Starts the server again after it stopped or was killed (data stays as it was).
@@ -236,11 +247,23 @@ impl EmbeddedCluster {
                     log_tail(&self.layout.log_file)
                 );
             }
+            // A pid file left by a killed server still says "ready": it must name our child.
+            let expected_pid = self.server.as_ref().map(|c| c.id().to_string());
             let ready = fs::read_to_string(&pid_file)
-                .map(|t| t.lines().nth(7).is_some_and(|l| l.trim() == "ready"))
+                .map(|t| {
+                    let lines: Vec<&str> = t.lines().collect();
+                    let ours = expected_pid
+                        .as_deref()
+                        .is_none_or(|pid| lines.first().map(|l| l.trim()) == Some(pid));
+                    ours && lines.get(7).is_some_and(|l| l.trim() == "ready")
+                })
                 .unwrap_or(false);
             if ready {
                 return Ok(());
+            }
+            // A server we joined may be on its way down (its owner just died): start our own.
+            if self.server.is_none() && self.running_server_pid().is_none() {
+                self.spawn_server()?;
             }
             anyhow::ensure!(
                 Instant::now() < deadline,

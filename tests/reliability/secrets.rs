@@ -1,0 +1,162 @@
+//! 6. Secrets: no password, hash, token or signing key in any response or log line; security
+//!    headers on every response; argon2id at or above OWASP's minimum (m=19456 KiB, t=2, p=1).
+
+use crate::harness::{ADMIN_PASSWORD, JWT_SECRET, Outcome, Server, bearer, get, login, scratch};
+use crate::http;
+use serde_json::json;
+use std::path::Path;
+
+pub fn run(other_logs: &[&Path]) -> Outcome {
+    let mut outcome = Outcome::new("secrets and headers");
+    let dir = scratch("secrets");
+    let data = dir.join("data");
+    let log = dir.join("server.log");
+    let server = Server::start(
+        &[
+            ("POLICYTRACK_DATA_DIR", data.to_str().unwrap_or_default()),
+            ("POLICYTRACK_LOG", "debug"),
+        ],
+        &log,
+    );
+    let port = server.port;
+    let token = login(port);
+    let auth = bearer(&token);
+    let password = "a second secret passphrase";
+    let created = http::json(
+        port,
+        "POST",
+        "/api/v1/users",
+        &[("Authorization", &auth)],
+        &json!({"email": "viewer@reliability.example", "role": "viewer", "password": password}),
+    )
+    .expect("create user");
+    let viewer_token = login_as(port, "viewer@reliability.example", password);
+    let _ = http::json(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        &[],
+        &json!({"email": "viewer@reliability.example", "password": "wrong password here"}),
+    );
+    let mut bodies: Vec<Vec<u8>> = vec![created.body.clone()];
+    for path in [
+        "/api/v1/users",
+        "/api/v1/audit?limit=200",
+        "/api/v1/auth/me",
+        "/api/v1/recommendations",
+        "/api-docs/openapi.json",
+        "/metrics",
+    ] {
+        let r = get(port, &token, path);
+        outcome.requests += 1;
+        outcome.expect(
+            r.header("x-content-type-options") == Some("nosniff"),
+            format!("{path}: no nosniff"),
+        );
+        outcome.expect(
+            r.header("server").is_none(),
+            format!("{path}: a Server header"),
+        );
+        bodies.push(r.body);
+    }
+    let not_found = http::send(port, "GET", "/nope", &[], None).expect("404");
+    outcome.expect(
+        not_found.header("x-content-type-options") == Some("nosniff"),
+        "404 without nosniff",
+    );
+    bodies.push(not_found.body);
+    let jwt_file = std::fs::read_to_string(data.join("jwt-secret")).unwrap_or_default();
+    let secrets: Vec<(&str, String)> = vec![
+        ("admin password", ADMIN_PASSWORD.to_owned()),
+        ("user password", password.to_owned()),
+        ("argon2 hash", "$argon2".to_owned()),
+        ("admin token", token.clone()),
+        ("viewer token", viewer_token),
+        ("signing key", JWT_SECRET.to_owned()),
+        ("generated signing key file", jwt_file.trim().to_owned()),
+    ];
+    for body in &bodies {
+        let text = String::from_utf8_lossy(body);
+        for (name, secret) in &secrets {
+            outcome.expect(
+                secret.is_empty() || !text.contains(secret.as_str()),
+                format!("a response shows the {name}"),
+            );
+        }
+    }
+    drop(server);
+    let mut logs: Vec<&Path> = vec![log.as_path()];
+    logs.extend_from_slice(other_logs);
+    for path in logs {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for (name, secret) in &secrets {
+            if !secret.is_empty() && text.contains(secret.as_str()) {
+                outcome
+                    .problems
+                    .push(format!("{} logs the {name}", path.display()));
+            }
+        }
+    }
+    let hash = stored_hash(&data);
+    let params = hash.split('$').nth(3).unwrap_or_default().to_owned();
+    let value = |key: &str| -> u64 {
+        params
+            .split(',')
+            .find_map(|kv| kv.strip_prefix(key))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    outcome.expect(
+        hash.starts_with("$argon2id$"),
+        format!("hash is not argon2id: {}", &hash[..hash.len().min(10)]),
+    );
+    outcome.expect(
+        value("m=") >= 19_456 && value("t=") >= 2 && value("p=") >= 1,
+        format!("argon2 parameters below OWASP: {params}"),
+    );
+    outcome.notes.push(format!(
+        "argon2id {params}; {} responses and the logs scanned for 7 secrets",
+        bodies.len()
+    ));
+    crate::harness::cleanup(&dir, &mut outcome);
+    outcome
+}
+
+fn login_as(port: u16, email: &str, password: &str) -> String {
+    http::json(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        &[],
+        &json!({"email": email, "password": password}),
+    )
+    .map(|r| {
+        r.json()["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    })
+    .unwrap_or_default()
+}
+
+/// The admin's stored hash, read through the embedded cluster (the server is stopped).
+fn stored_hash(data: &Path) -> String {
+    use diesel::{Connection, RunQueryDsl};
+    let cluster = policytrack::embedded_pg::EmbeddedCluster::start(
+        policytrack::embedded_pg::ClusterOptions {
+            data_dir: data.to_path_buf(),
+            bin_dir: None,
+            durable: true,
+        },
+    )
+    .expect("cluster");
+    let mut conn = <diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
+        diesel_async::AsyncPgConnection,
+    > as Connection>::establish(&cluster.url("policytrack"))
+    .expect("connect");
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "(SELECT password_hash FROM users ORDER BY created_at LIMIT 1)",
+    ))
+    .get_result(&mut conn)
+    .unwrap_or_default()
+}
