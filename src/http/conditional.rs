@@ -49,6 +49,21 @@ pub fn json_with_etag(
         .body(body))
 }
 
+/// A 304 when the client already holds `etag`; lets a handler skip building the body.
+pub fn not_modified(req: &HttpRequest, etag: &str) -> Option<HttpResponse> {
+    none_match(req, etag).then(|| {
+        HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag.to_owned()))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish()
+    })
+}
+
+/// Whether the request carries `If-None-Match` at all.
+pub fn has_if_none_match(req: &HttpRequest) -> bool {
+    req.headers().contains_key(header::IF_NONE_MATCH)
+}
+
 /// True when `If-None-Match` lists `etag` (weak comparison) or is `*`.
 fn none_match(req: &HttpRequest, etag: &str) -> bool {
     let ours = opaque(etag);

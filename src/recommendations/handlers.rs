@@ -8,7 +8,7 @@ use super::listing::{AgencyRef, Cursor, Embeds, Filters, ReportRef, Sort, SortFi
 use super::queries;
 use crate::auth::ReadAccess;
 use crate::error::ApiError;
-use crate::http::conditional::{json_with_etag, version_tag};
+use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::{self, CsvWriter};
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
@@ -197,6 +197,14 @@ async fn respond_with(
 ) -> Result<HttpResponse, ApiError> {
     let derivation = state.derivation();
     let mut conn = state.pool.get().await?;
+    // The tag depends only on the version, the day and the embeds: a conditional GET that
+    // still matches costs one indexed lookup instead of the full read.
+    if conditional::has_if_none_match(req)
+        && let Some(version) = queries::version_of(&mut conn, id).await?
+        && let Some(response) = conditional::not_modified(req, &version_tag(version, &embeds.tag()))
+    {
+        return Ok(response);
+    }
     let view = queries::find(&mut conn, id, embeds, derivation.today())
         .await?
         .ok_or_else(|| super::commands::not_found(id))?;

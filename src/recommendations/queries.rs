@@ -520,3 +520,13 @@ pub async fn history_page(
     }
     query.load(conn).await
 }
+
+/// The current version alone: enough to answer a conditional GET with 304.
+pub async fn version_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<i32>> {
+    recommendations::table
+        .find(id)
+        .select(recommendations::version)
+        .first(conn)
+        .await
+        .optional()
+}

@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""policytrack benchmark: the release service under wrk at 16 connections, against two ceilings
+measured in the same run on the same machine: pgbench running exactly the SQL each endpoint
+runs (captured from PostgreSQL's statement log, prepared, same concurrency), and a bare
+actix-web handler returning a body of the same size. Prints a table and writes
+target/bench/results.json. Never fails on a slow figure: it reports them."""
+
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "target/release/policytrack")
+BARE = os.path.join(ROOT, "target/release/examples/bare")
+OUT = os.path.join(ROOT, "target/bench")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SCALE_SECONDS = int(os.environ.get("BENCH_SCALE_SECONDS", "5"))
+CONNECTIONS = 16
+ADMIN = ("bench@policytrack.example", "benchmark admin passphrase")
+
+
+def pg_bin(name):
+    found = shutil.which(name)
+    if found and name != "psql":
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    return candidates[0] if candidates else (found or name)
+
+
+PSQL, PGBENCH = pg_bin("psql"), pg_bin("pgbench")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A release `policytrack serve` on its own embedded database."""
+
+    def __init__(self, data_dir, port):
+        self.data_dir, self.port, self.proc = data_dir, port, None
+        self.env = dict(os.environ, POLICYTRACK_DATA_DIR=data_dir, POLICYTRACK_ADDR=f"127.0.0.1:{port}",
+                        POLICYTRACK_LOG="warn", POLICYTRACK_PUBLIC_READ="true")
+        self.socket_dir = os.path.join(data_dir, "postgres", "socket")
+
+    def create_admin(self):
+        subprocess.run([BIN, "user", "create", "--email", ADMIN[0], "--role", "admin", "--password-stdin"],
+                       input=(ADMIN[1] + "\n").encode(), env=self.env, check=True, capture_output=True)
+
+    def start(self):
+        started = time.monotonic()
+        self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.data_dir, "server.log"), "ab"))
+        while time.monotonic() - started < 60:
+            try:
+                if request(self.port, "GET", "/health/ready")[0] == 200:
+                    return time.monotonic() - started
+            except OSError:
+                pass
+            time.sleep(0.005)
+        raise RuntimeError("server not ready")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+            self.proc = None
+
+    def rss_kib(self):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except (OSError, AttributeError):
+            pass
+        return 0
+
+    def psql(self, sql):
+        return subprocess.run([PSQL, "-h", self.socket_dir, "-U", "policytrack", "-d", "policytrack",
+                               "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+
+def request(port, method, path, headers=None, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
+                                 headers=dict(headers or {}, **({"Content-Type": "application/json"} if data else {})))
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def login(port):
+    status, _, body = request(port, "POST", "/api/v1/auth/token", body={"email": ADMIN[0], "password": ADMIN[1]})
+    assert status == 200, body
+    return json.loads(body)["access_token"]
+
+
+def wrk(url, threads=2, seconds=SECONDS, headers=(), script=None, env=None, rss_of=None):
+    cmd = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for h in headers:
+        cmd += ["-H", h]
+    if script:
+        cmd += ["-s", script]
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_of() if rss_of else 0)
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, env=dict(os.environ, **(env or {}))).stdout
+    stop.set()
+    sampler.join()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+
+    def ms(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"rps": rps, "p50_ms": ms(50), "p99_ms": ms(99), "non_2xx": int(errors.group(1)) if errors else 0,
+            "rss_mib": round(peak[0] / 1024, 1)}
+
+
+STATEMENT = re.compile(r"duration: [\d.]+ ms\s+(?:statement|execute [^:]+): (.*)$")
+PARAM = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
+
+
+def typed(value):
+    """A logged parameter as a literal whose type PostgreSQL infers as the prepared one did."""
+    if value == "NULL":
+        return "NULL"
+    inner = value[1:-1]
+    if re.fullmatch(r"-?\d+", inner):
+        return inner
+    if re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", inner):
+        return f"{value}::real"
+    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", inner):
+        return f"{value}::uuid"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", inner):
+        return f"{value}::date"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2} [\d:.]+\+00(:00)?", inner):
+        return f"{value}::timestamptz"
+    return value
+
+
+def captured_sql(log_path, offset):
+    """The statements logged since `offset`, parameters filled in."""
+    with open(log_path, errors="replace") as f:
+        f.seek(offset)
+        lines = f.read().splitlines()
+    statements = []
+    for i, line in enumerate(lines):
+        m = STATEMENT.search(line)
+        if not m:
+            continue
+        sql = m.group(1)
+        if i + 1 < len(lines) and "DETAIL:  parameters:" in lines[i + 1]:
+            params = {int(n): typed(v) for n, v in PARAM.findall(lines[i + 1])}
+            for n in sorted(params, reverse=True):
+                sql = sql.replace(f"${n}", params[n])
+        statements.append(sql)
+    return statements
+
+
+def capture(server, method, path, headers=None, body=None):
+    log = os.path.join(server.data_dir, "postgres", "postgres.log")
+    offset = os.path.getsize(log)
+    status, response_headers, response_body = request(server.port, method, path, headers, body)
+    time.sleep(0.3)
+    return captured_sql(log, offset), status, response_headers, response_body
+
+
+def pgbench(server, statements, name, seconds=SECONDS):
+    script = os.path.join(OUT, f"{name}.sql")
+    with open(script, "w") as f:
+        f.write("\n".join(s.rstrip(";") + ";" for s in statements) + "\n")
+    out = subprocess.run([PGBENCH, "-n", "-M", "prepared", "-c", str(CONNECTIONS), "-j", "2", "-T", str(seconds),
+                          "-f", script, "-h", server.socket_dir, "-U", "policytrack", "policytrack"],
+                         capture_output=True, text=True)
+    m = re.search(r"tps = ([\d.]+)", out.stdout)
+    if not m:
+        raise RuntimeError(f"pgbench {name} failed: {out.stderr[-2000:]}")
+    return float(m.group(1))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="policytrack-bench-")
+    os.chmod(work, 0o755)
+    results = {"machine": {"cores": os.cpu_count()}, "seconds": SECONDS, "connections": CONNECTIONS,
+               "endpoints": {}, "scale": {}}
+    server = Server(os.path.join(work, "data"), free_port())
+    bare = None
+    try:
+        os.makedirs(server.data_dir)
+        server.create_admin()
+        server.start()
+        token = login(server.port)
+        auth = {"Authorization": f"Bearer {token}"}
+        prepare(server, token)
+        server.stop()
+        results["ready_after_restart_s"] = round(server.start(), 3)
+        token = login(server.port)
+        auth = {"Authorization": f"Bearer {token}"}
+        rec = server.psql("SELECT r.id FROM recommendations r JOIN reports p ON p.id = r.report_id "
+                          "WHERE p.slug = 'charting-a-path-in-the-uncharted-domain' AND r.code = 'POL-1'")
+        writers = server.psql("SELECT r.id FROM recommendations r JOIN reports p ON p.id = r.report_id "
+                              "WHERE p.slug = 'bench-writes' ORDER BY r.position LIMIT 16").split()
+        ids_file = os.path.join(OUT, "writer-ids.txt")
+        with open(ids_file, "w") as f:
+            f.write("\n".join(writers) + "\n")
+        server.psql("CREATE TABLE IF NOT EXISTS bench_clients (n int PRIMARY KEY, id uuid NOT NULL)")
+        server.psql("TRUNCATE bench_clients; INSERT INTO bench_clients SELECT row_number() OVER () - 1, id FROM "
+                    "(SELECT unnest(ARRAY['" + "','".join(writers) + "']::uuid[]) AS id) s")
+        server.psql("ALTER SYSTEM SET log_min_duration_statement = 0")
+        server.psql("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        detail_sql, _, detail_headers, detail_body = capture(server, "GET", f"/api/v1/recommendations/{rec}")
+        etag = detail_headers.get("ETag") or detail_headers.get("etag")
+        list_path = "/api/v1/recommendations?status=not_assessed&limit=50"
+        list_sql, _, _, list_body = capture(server, "GET", list_path)
+        stats_sql, _, _, stats_body = capture(server, "GET", "/api/v1/stats")
+        cond_sql, cond_status, _, _ = capture(server, "GET", f"/api/v1/recommendations/{rec}", {"If-None-Match": etag})
+        probe = writers[0]
+        version = json.loads(request(server.port, "GET", f"/api/v1/recommendations/{probe}")[2])["version"]
+        write_sql, write_status, _, write_body = capture(server, "POST", f"/api/v1/recommendations/{probe}/status",
+                                                         dict(auth, **{"If-Match": f'"v{version}.0"'}),
+                                                         {"status": "stalled", "note": "benchmark write"})
+        server.psql("ALTER SYSTEM RESET log_min_duration_statement")
+        server.psql("SELECT pg_reload_conf()")
+        assert cond_status == 304 and write_status == 200, (cond_status, write_status)
+        # The write ceiling gives each pgbench client its own row, as wrk gives each connection.
+        write_sql = [s.replace(f"'{probe}'::uuid", "(SELECT id FROM bench_clients WHERE n = :client_id)")
+                     for s in write_sql]
+        with open(os.path.join(OUT, "captured.sql"), "w") as f:
+            for name, sqls in [("detail", detail_sql), ("list", list_sql), ("stats", stats_sql),
+                               ("conditional", cond_sql), ("write", write_sql)]:
+                f.write(f"-- {name}\n" + "\n".join(sqls) + "\n\n")
+        bare_port = free_port()
+        bare = subprocess.Popen([BARE, f"127.0.0.1:{bare_port}", "2"], stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        base = f"http://127.0.0.1:{server.port}"
+        cases = [
+            ("detail", "GET /api/v1/recommendations/{id} (embeds)", dict(url=f"{base}/api/v1/recommendations/{rec}"),
+             detail_sql, len(detail_body), 0.8),
+            ("list", "GET /api/v1/recommendations?status=…&limit=50", dict(url=base + list_path),
+             list_sql, len(list_body), 0.8),
+            ("stats", "GET /api/v1/stats", dict(url=f"{base}/api/v1/stats"), stats_sql, len(stats_body), 0.8),
+            ("write", "POST …/status with If-Match", dict(url=base, threads=CONNECTIONS,
+             script=os.path.join(ROOT, "scripts/bench.d/write.lua"),
+             env={"BENCH_IDS": ids_file, "BENCH_TOKEN": token}), write_sql, len(write_body), 0.6),
+            ("conditional", "GET detail, If-None-Match → 304",
+             dict(url=f"{base}/api/v1/recommendations/{rec}", headers=[f"If-None-Match: {etag}"]), cond_sql, 0, 0.8),
+        ]
+        for key, label, load, sqls, size, target in cases:
+            service = wrk(rss_of=server.rss_kib, **load)
+            ceiling_db = pgbench(server, sqls, key)
+            ceiling_http = wrk(f"http://127.0.0.1:{bare_port}/bytes/{size}")
+            results["endpoints"][key] = {
+                "label": label, "service": service, "statements": len(sqls), "body_bytes": size,
+                "pgbench_tps": ceiling_db, "bare_rps": ceiling_http["rps"],
+                "ratio_to_pgbench": round(service["rps"] / ceiling_db, 3),
+                "ratio_to_bare": round(service["rps"] / ceiling_http["rps"], 3),
+                "target_ratio_to_pgbench": target,
+            }
+            print_row(key, results["endpoints"][key])
+        results["scale"] = scale(work)
+    finally:
+        if bare:
+            bare.terminate()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    report(results)
+
+
+def prepare(server, token):
+    """Owners, priorities, milestones and history on the seeded report, and a second report of
+    200 recommendations for the list and the writers."""
+    server.psql("""
+      UPDATE recommendations r SET lead_agency_id = a.id, priority = 'high', target_on = DATE '2027-06-30'
+      FROM agencies a WHERE a.code = 'US-DOS';
+      INSERT INTO recommendation_agencies (recommendation_id, agency_id)
+      SELECT r.id, a.id FROM recommendations r, agencies a WHERE a.code IN ('KR-MSIT', 'JP-JAXA');
+      INSERT INTO milestones (recommendation_id, title, due_on, position, weight)
+      SELECT r.id, 'Milestone ' || m, DATE '2026-06-01' + m * 30, m, 1 FROM recommendations r, generate_series(1, 3) m;
+      INSERT INTO reports (slug, title, publisher) VALUES ('bench-writes', 'Benchmark report', 'Benchmark');
+      INSERT INTO categories (report_id, slug, name, position)
+      SELECT id, 'all', 'All', 0 FROM reports WHERE slug = 'bench-writes';
+      INSERT INTO recommendations (report_id, category_id, code, position, title, body, lead_agency_id)
+      SELECT p.id, c.id, 'B-' || n, n, 'Benchmark recommendation ' || n, 'Text of benchmark recommendation ' || n,
+             (SELECT id FROM agencies WHERE code = 'KR-KASA')
+      FROM reports p JOIN categories c ON c.report_id = p.id, generate_series(1, 200) n WHERE p.slug = 'bench-writes';
+      ANALYZE;
+    """)
+    rec = server.psql("SELECT id FROM recommendations WHERE code = 'POL-1'")
+    for i, status in enumerate(["not_started", "in_progress"]):
+        version = json.loads(request(server.port, "GET", f"/api/v1/recommendations/{rec}")[2])["version"]
+        request(server.port, "POST", f"/api/v1/recommendations/{rec}/status",
+                {"Authorization": f"Bearer {token}", "If-Match": f'"v{version}.0"'},
+                {"status": status, "note": f"Benchmark history {i}"})
+
+
+def scale(work):
+    """10,000 recommendations: list pages at any depth and filtered queries."""
+    server = Server(os.path.join(work, "scale"), free_port())
+    os.makedirs(server.data_dir)
+    server.start()
+    started = time.monotonic()
+    server.psql(open(os.path.join(ROOT, "scripts/bench.d/scale.sql")).read())
+    generated = round(time.monotonic() - started, 1)
+    counts = server.psql("SELECT concat_ws(',', (SELECT count(*) FROM reports), (SELECT count(*) FROM recommendations), "
+                         "(SELECT count(*) FROM milestones), (SELECT count(*) FROM status_changes))")
+    base = f"http://127.0.0.1:{server.port}"
+    cursor, path = None, "/api/v1/recommendations?limit=200"
+    for _ in range(45):
+        body = json.loads(request(server.port, "GET", path + (f"&cursor={cursor}" if cursor else ""))[2])
+        cursor = body["next_cursor"]
+    rec = server.psql("SELECT r.id FROM recommendations r JOIN reports p ON p.id = r.report_id "
+                      "WHERE p.slug = 'scale-50' AND r.code = 'R-50'")
+    urls = {
+        "first page (50)": "/api/v1/recommendations",
+        "page at depth 9,000": f"/api/v1/recommendations?limit=50&cursor={cursor}",
+        "status + country filter": "/api/v1/recommendations?status=in_progress,stalled&country=KR",
+        "full-text search": "/api/v1/recommendations?q=situational%20awareness&limit=20",
+        "sort by -updated_at": "/api/v1/recommendations?sort=-updated_at",
+        "overdue, one report": "/api/v1/recommendations?overdue=true&report=scale-7",
+        "detail with embeds": f"/api/v1/recommendations/{rec}",
+        "history (100 changes)": f"/api/v1/recommendations/{rec}/history",
+        "milestones overdue": "/api/v1/milestones?overdue=true",
+        "stats (all)": "/api/v1/stats",
+    }
+    out = {"rows": counts, "generate_seconds": generated, "queries": {}}
+    for label, path in urls.items():
+        out["queries"][label] = wrk(base + path, seconds=SCALE_SECONDS, rss_of=server.rss_kib)
+    server.stop()
+    return out
+
+
+def print_row(key, e):
+    s = e["service"]
+    print(f"{key:<12} {s['rps']:>9.0f} rps  p50 {s['p50_ms']:>6.2f} ms  p99 {s['p99_ms']:>6.2f} ms  "
+          f"RSS {s['rss_mib']:>5} MiB | pgbench {e['pgbench_tps']:>8.0f} tps ({e['statements']} stmts) "
+          f"ratio {e['ratio_to_pgbench']:.2f} | bare {e['bare_rps']:>8.0f} rps ratio {e['ratio_to_bare']:.2f}",
+          flush=True)
+
+
+def report(results):
+    print("\n== policytrack benchmark (16 connections, %d s per run, %s cores)" % (SECONDS, results["machine"]["cores"]))
+    print(f"{'endpoint':<44} {'rps':>8} {'p50 ms':>7} {'p99 ms':>7} {'RSS MiB':>8} {'pgbench':>8} {'ratio':>6} "
+          f"{'target':>6} {'bare':>8} {'ratio':>6} non-2xx")
+    for e in results["endpoints"].values():
+        s = e["service"]
+        print(f"{e['label']:<44} {s['rps']:>8.0f} {s['p50_ms']:>7.2f} {s['p99_ms']:>7.2f} {s['rss_mib']:>8} "
+              f"{e['pgbench_tps']:>8.0f} {e['ratio_to_pgbench']:>6.2f} {e['target_ratio_to_pgbench']:>6} "
+              f"{e['bare_rps']:>8.0f} {e['ratio_to_bare']:>6.2f} {s['non_2xx']}")
+    print(f"ready after restart on an existing database: {results['ready_after_restart_s']} s (target 1 s)")
+    sc = results["scale"]
+    print(f"\n== scale: reports, recommendations, milestones, status changes = {sc['rows']} "
+          f"(generated in {sc['generate_seconds']} s)")
+    for label, q in sc["queries"].items():
+        print(f"{label:<28} {q['rps']:>8.0f} rps  p50 {q['p50_ms']:>6.2f} ms  p99 {q['p99_ms']:>6.2f} ms "
+              f"(target p99 20 ms)  RSS {q['rss_mib']} MiB")
+    print(f"\nfigures written to {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
