@@ -186,10 +186,14 @@ impl From<diesel::result::Error> for ApiError {
 /// Messages PostgreSQL and the driver give when the server went away or is not (yet) there:
 /// the request may succeed later, so they are 503, not 500.
 fn database_unreachable(message: &str) -> bool {
-    const TRANSIENT: [&str; 7] = [
+    const TRANSIENT: [&str; 11] = [
         "statement timeout",
         "terminating connection",
         "connection closed",
+        "error communicating with the server",
+        "unexpected EOF",
+        "Connection reset",
+        "Broken pipe",
         "database system is shutting down",
         "database system is starting up",
         "not yet accepting connections",

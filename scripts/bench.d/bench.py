@@ -226,8 +226,10 @@ def main():
         rec = server.psql("SELECT r.id FROM recommendations r JOIN reports p ON p.id = r.report_id "
                           "WHERE p.slug = 'charting-a-path-in-the-uncharted-domain' AND r.code = 'POL-1'")
         writers = server.psql("SELECT r.id FROM recommendations r JOIN reports p ON p.id = r.report_id "
-                              "WHERE p.slug = 'bench-writes' ORDER BY r.position LIMIT 16").split()
+                              "WHERE p.slug = 'bench-writes' ORDER BY r.position LIMIT 17").split()
         ids_file = os.path.join(OUT, "writer-ids.txt")
+        # The 17th is the probe whose SQL is captured; wrk's 16 connections own the first 16.
+        probe, writers = writers[16], writers[:16]
         with open(ids_file, "w") as f:
             f.write("\n".join(writers) + "\n")
         server.psql("CREATE TABLE IF NOT EXISTS bench_clients (n int PRIMARY KEY, id uuid NOT NULL)")
@@ -242,7 +244,6 @@ def main():
         list_sql, _, _, list_body = capture(server, "GET", list_path)
         stats_sql, _, _, stats_body = capture(server, "GET", "/api/v1/stats")
         cond_sql, cond_status, _, _ = capture(server, "GET", f"/api/v1/recommendations/{rec}", {"If-None-Match": etag})
-        probe = writers[0]
         version = json.loads(request(server.port, "GET", f"/api/v1/recommendations/{probe}")[2])["version"]
         write_sql, write_status, _, write_body = capture(server, "POST", f"/api/v1/recommendations/{probe}/status",
                                                          dict(auth, **{"If-Match": f'"v{version}.0"'}),

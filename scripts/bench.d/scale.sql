@@ -12,7 +12,9 @@ WITH agency AS (SELECT array_agg(id ORDER BY code) AS ids FROM agencies)
 INSERT INTO recommendations (report_id, category_id, code, position, title, body, status, health,
                              lead_agency_id, priority, target_on, status_changed_at, updated_at)
 SELECT rep.id, cat.id, 'R-' || n, n,
-       'Recommendation ' || n || ' on space cooperation and situational awareness ' || (n % 97),
+       'Recommendation ' || n || ' on ' || (ARRAY['launch vehicles', 'export controls', 'space situational awareness',
+         'supply chains', 'norms of behaviour', 'joint exercises', 'lunar exploration', 'satellite navigation',
+         'spectrum sharing', 'workforce training'])[1 + n % 10],
        'Full text of recommendation ' || n || ': strengthen cooperation, share information, '
          || 'build trust and expand joint exercises among allied partners. ' || md5(n::text),
        (ARRAY['not_assessed','not_started','in_progress','stalled','implemented',

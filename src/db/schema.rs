@@ -67,6 +67,18 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        due_sort -> Date,
+    }
+}
+
+diesel::table! {
+    /// A view: milestone weights and open overdue counts per recommendation.
+    milestone_tallies (recommendation_id) {
+        recommendation_id -> Uuid,
+        done_weight -> Int8,
+        counted_weight -> Int8,
+        total -> Int8,
+        overdue -> Int8,
     }
 }
 
@@ -97,6 +109,9 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        report_seq -> Int8,
+        status_rank -> Int2,
+        target_sort -> Date,
     }
 }
 
@@ -112,6 +127,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        seq -> Int8,
     }
 }
 
@@ -162,6 +178,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     categories,
     login_throttles,
+    milestone_tallies,
     milestones,
     recommendation_agencies,
     recommendations,

@@ -5,9 +5,7 @@ use crate::domain::MilestoneStatus;
 use crate::recommendations::listing::{AgencyRef, NO_TARGET, ReportRef};
 use crate::recommendations::model::Milestone;
 use chrono::NaiveDate;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -46,9 +44,7 @@ pub async fn list(
             recommendations::report_id,
             agencies::code.nullable(),
         ))
-        .order(sql::<Date>(
-            "COALESCE(milestones.due_on, DATE '9999-12-31'), milestones.id",
-        ))
+        .order((milestones::due_sort.asc(), milestones::id.asc()))
         .limit(limit + 1)
         .into_boxed();
     if !f.statuses.is_empty() {
@@ -92,11 +88,9 @@ pub async fn list(
     }
     if let Some((due, id)) = after {
         query = query.filter(
-            sql::<Bool>("(COALESCE(milestones.due_on, DATE '9999-12-31'), milestones.id) > (")
-                .bind::<Date, _>(due)
-                .sql(", ")
-                .bind::<SqlUuid, _>(id)
-                .sql(")"),
+            milestones::due_sort
+                .gt(due)
+                .or(milestones::due_sort.eq(due).and(milestones::id.gt(id))),
         );
     }
     query.load(conn).await

@@ -70,56 +70,7 @@ impl Sort {
         };
         Ok(Sort { field, descending })
     }
-
-    fn direction(&self) -> &'static str {
-        if self.descending { "DESC" } else { "ASC" }
-    }
-
-    fn comparator(&self) -> &'static str {
-        if self.descending { "<" } else { ">" }
-    }
-
-    /// The sort key columns, in order, for ORDER BY and the keyset comparison (relevance is
-    /// built where its search text is bound).
-    fn key_columns(&self) -> Vec<&'static str> {
-        let lead: &[&str] = match self.field {
-            SortField::Code | SortField::Relevance => &[],
-            SortField::UpdatedAt => {
-                return vec!["recommendations.updated_at", "recommendations.id"];
-            }
-            SortField::Status => &[STATUS_RANK],
-            SortField::TargetOn => &["COALESCE(recommendations.target_on, DATE '9999-12-31')"],
-        };
-        lead.iter().chain(REPORT_ORDER.iter()).copied().collect()
-    }
-
-    /// `ORDER BY` body (not for relevance).
-    pub fn order_sql(&self) -> String {
-        let dir = self.direction();
-        self.key_columns()
-            .iter()
-            .map(|col| format!("{col} {dir}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// `(key columns) > (` or `< (`: the binds follow (not for relevance).
-    pub fn keyset_sql_prefix(&self) -> String {
-        format!(
-            "({}) {} (",
-            self.key_columns().join(", "),
-            self.comparator()
-        )
-    }
 }
-
-const REPORT_ORDER: [&str; 4] = [
-    "reports.created_at",
-    "recommendations.report_id",
-    "recommendations.position",
-    "recommendations.id",
-];
-const STATUS_RANK: &str = "array_position(ARRAY['not_assessed', 'not_started', 'in_progress', 'stalled', 'implemented', 'partially_implemented', 'not_implemented', 'superseded']::text[], recommendations.status)";
 
 /// Stands in for a missing date, so rows without one sort last; the SQL uses the same day.
 pub const NO_TARGET: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
@@ -127,32 +78,21 @@ pub const NO_TARGET: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => NaiveDate::MAX,
 };
 
-/// The sort key of the last row of a page: what the opaque cursor encodes.
+/// The sort key of the last row of a page: what the opaque cursor encodes. Report order is
+/// (report sequence, position, id); the other sorts put their own key first.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "s")]
 pub enum Cursor {
     #[serde(rename = "c")]
-    Code {
-        c: DateTime<Utc>,
-        r: Uuid,
-        p: i32,
-        i: Uuid,
-    },
+    Code { r: i64, p: i32, i: Uuid },
     #[serde(rename = "u")]
     UpdatedAt { u: DateTime<Utc>, i: Uuid },
     #[serde(rename = "s")]
-    Status {
-        k: i32,
-        c: DateTime<Utc>,
-        r: Uuid,
-        p: i32,
-        i: Uuid,
-    },
+    Status { k: i16, r: i64, p: i32, i: Uuid },
     #[serde(rename = "t")]
     TargetOn {
         t: NaiveDate,
-        c: DateTime<Utc>,
-        r: Uuid,
+        r: i64,
         p: i32,
         i: Uuid,
     },
@@ -293,11 +233,11 @@ impl Embeds {
 }
 
 /// Position of a status in lifecycle order, 1-based like SQL's array_position.
-pub fn status_rank(status: Status) -> i32 {
+pub fn status_rank(status: Status) -> i16 {
     Status::ALL
         .iter()
         .position(|s| *s == status)
-        .map_or(0, |p| p as i32 + 1)
+        .map_or(0, |p| p as i16 + 1)
 }
 
 #[cfg(test)]
@@ -318,34 +258,9 @@ mod tests {
     }
 
     #[test]
-    fn order_sql_applies_the_direction_to_every_column() {
-        let sort = Sort {
-            field: SortField::UpdatedAt,
-            descending: true,
-        };
-        assert_eq!(
-            sort.order_sql(),
-            "recommendations.updated_at DESC, recommendations.id DESC"
-        );
-        assert!(sort.keyset_sql_prefix().ends_with(") < ("));
-        let status = Sort {
-            field: SortField::Status,
-            descending: false,
-        };
-        assert!(
-            status
-                .order_sql()
-                .starts_with("array_position(ARRAY['not_assessed', ")
-        );
-        assert!(status.order_sql().ends_with("recommendations.id ASC"));
-    }
-
-    #[test]
-    fn status_rank_matches_the_sql_lifecycle_array() {
-        for (i, s) in Status::ALL.iter().enumerate() {
-            assert!(STATUS_RANK.contains(&format!("'{s}'")));
-            assert_eq!(status_rank(*s), i as i32 + 1);
-        }
+    fn status_rank_follows_the_lifecycle() {
+        assert_eq!(status_rank(Status::NotAssessed), 1);
+        assert_eq!(status_rank(Status::Superseded), 8);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The `recommendations` table and the rows embedded with it.
 
-use crate::db::schema::{milestones, recommendation_agencies, recommendations, status_changes};
+use crate::db::schema::{
+    milestone_tallies, milestones, recommendation_agencies, recommendations, status_changes,
+};
 use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -25,6 +27,8 @@ pub struct Recommendation {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The report's sequence number (set by the database): the first key of report order.
+    pub report_seq: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -91,20 +95,18 @@ pub struct StatusChange {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// Milestone weights of one recommendation, for its derived `progress`.
-#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+/// Milestone weights of one recommendation, for its derived `progress` (the
+/// `milestone_tallies` view).
+#[derive(Debug, Clone, Copy, Default, Queryable, Selectable)]
+#[diesel(table_name = milestone_tallies, check_for_backend(diesel::pg::Pg))]
 pub struct MilestoneTally {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub recommendation_id: Uuid,
     /// Weight of done milestones.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub done_weight: i64,
     /// Weight of all milestones except cancelled ones.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub counted_weight: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub total: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    /// Open milestones past their due date (as of today, UTC).
     pub overdue: i64,
 }
 

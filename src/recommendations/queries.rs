@@ -6,16 +6,16 @@ use super::listing::{
 use super::model::{Milestone, MilestoneTally, Recommendation, RecommendationAgency, StatusChange};
 use crate::agencies::model::Agency;
 use crate::db::schema::{
-    agencies, categories, milestones, recommendation_agencies, recommendations, reports,
-    status_changes,
+    agencies, categories, milestone_tallies, milestones, recommendation_agencies, recommendations,
+    reports, status_changes,
 };
-use crate::domain::Status;
+use crate::domain::{MilestoneStatus, Status};
 use crate::reports::model::Category;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Float, Integer, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Float, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -41,21 +41,19 @@ impl RecommendationView {
     /// The cursor after this row for `sort` (`rank`: its full-text rank, for relevance).
     pub fn cursor(&self, field: SortField, rank: f32) -> Cursor {
         let r = &self.recommendation;
-        let (c, rid, p, i) = (self.report_created_at, r.report_id, r.position, r.id);
+        let (seq, p, i) = (r.report_seq, r.position, r.id);
         match field {
-            SortField::Code => Cursor::Code { c, r: rid, p, i },
+            SortField::Code => Cursor::Code { r: seq, p, i },
             SortField::UpdatedAt => Cursor::UpdatedAt { u: r.updated_at, i },
             SortField::Status => Cursor::Status {
                 k: status_rank(r.status),
-                c,
-                r: rid,
+                r: seq,
                 p,
                 i,
             },
             SortField::TargetOn => Cursor::TargetOn {
                 t: r.target_on.unwrap_or(NO_TARGET),
-                c,
-                r: rid,
+                r: seq,
                 p,
                 i,
             },
@@ -114,83 +112,115 @@ pub async fn list(
 ) -> QueryResult<Vec<RecommendationView>> {
     let mut query = apply_filters(base_query(limit + 1), filters, today);
     let q = filters.q.clone().unwrap_or_default();
-    query = match sort.field {
-        SortField::Relevance => {
-            let dir = if sort.descending { "DESC" } else { "ASC" };
-            query.order_by(
-                sql::<Float>("ts_rank(recommendations.search, websearch_to_tsquery('english', ")
-                    .bind::<Text, _>(q.clone())
-                    .sql(&format!(")) {dir}, recommendations.id {dir}")),
-            )
-        }
-        _ => query.order_by(sql::<Integer>(&sort.order_sql())),
-    };
+    query = apply_order(query, sort, &q);
     if let Some(cursor) = after {
         query = apply_cursor(query, sort, cursor, &q);
     }
     let rows: Vec<BaseRow> = query.load(conn).await?;
-    embed(conn, rows, embeds, today).await
+    embed(conn, rows, embeds).await
 }
 
+/// ORDER BY in the query DSL (a cacheable prepared statement), except for relevance.
+fn apply_order<'a>(query: BoxedList<'a>, sort: Sort, q: &str) -> BoxedList<'a> {
+    use recommendations as r;
+    match (sort.field, sort.descending) {
+        (SortField::Code, false) => {
+            query.order_by((r::report_seq.asc(), r::position.asc(), r::id.asc()))
+        }
+        (SortField::Code, true) => {
+            query.order_by((r::report_seq.desc(), r::position.desc(), r::id.desc()))
+        }
+        (SortField::UpdatedAt, false) => query.order_by((r::updated_at.asc(), r::id.asc())),
+        (SortField::UpdatedAt, true) => query.order_by((r::updated_at.desc(), r::id.desc())),
+        (SortField::Status, false) => query.order_by((
+            r::status_rank.asc(),
+            r::report_seq.asc(),
+            r::position.asc(),
+            r::id.asc(),
+        )),
+        (SortField::Status, true) => query.order_by((
+            r::status_rank.desc(),
+            r::report_seq.desc(),
+            r::position.desc(),
+            r::id.desc(),
+        )),
+        (SortField::TargetOn, false) => query.order_by((
+            r::target_sort.asc(),
+            r::report_seq.asc(),
+            r::position.asc(),
+            r::id.asc(),
+        )),
+        (SortField::TargetOn, true) => query.order_by((
+            r::target_sort.desc(),
+            r::report_seq.desc(),
+            r::position.desc(),
+            r::id.desc(),
+        )),
+        (SortField::Relevance, descending) => {
+            let dir = if descending { "DESC" } else { "ASC" };
+            query.order_by(
+                sql::<Float>("ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+                    .bind::<Text, _>(q.to_owned())
+                    .sql(&format!(")) {dir}, recommendations.id {dir}")),
+            )
+        }
+    }
+}
+
+/// The lexicographic "after the cursor" condition on the sort key, with `gt` or `lt`.
+macro_rules! keyset {
+    ($query:expr, $cursor:expr, $cmp:ident) => {{
+        use recommendations as r;
+        match $cursor {
+            Cursor::Code { r: seq, p, i } => $query.filter(
+                r::report_seq.$cmp(seq).or(r::report_seq
+                    .eq(seq)
+                    .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
+            ),
+            Cursor::UpdatedAt { u, i } => $query.filter(
+                r::updated_at
+                    .$cmp(u)
+                    .or(r::updated_at.eq(u).and(r::id.$cmp(i))),
+            ),
+            Cursor::Status { k, r: seq, p, i } => $query.filter(
+                r::status_rank.$cmp(k).or(r::status_rank.eq(k).and(
+                    r::report_seq.$cmp(seq).or(r::report_seq
+                        .eq(seq)
+                        .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
+                )),
+            ),
+            Cursor::TargetOn { t, r: seq, p, i } => $query.filter(
+                r::target_sort.$cmp(t).or(r::target_sort.eq(t).and(
+                    r::report_seq.$cmp(seq).or(r::report_seq
+                        .eq(seq)
+                        .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
+                )),
+            ),
+            Cursor::Relevance { .. } => $query,
+        }
+    }};
+}
+
+/// Rows strictly after the cursor in the sort's order.
 fn apply_cursor<'a>(query: BoxedList<'a>, sort: Sort, cursor: &Cursor, q: &str) -> BoxedList<'a> {
-    let prefix = sort.keyset_sql_prefix();
-    match cursor.clone() {
-        Cursor::Code { c, r, p, i } => query.filter(
-            sql::<Bool>(&prefix)
-                .bind::<Timestamptz, _>(c)
-                .sql(", ")
-                .bind::<SqlUuid, _>(r)
-                .sql(", ")
-                .bind::<Integer, _>(p)
-                .sql(", ")
-                .bind::<SqlUuid, _>(i)
-                .sql(")"),
-        ),
-        Cursor::UpdatedAt { u, i } => query.filter(
-            sql::<Bool>(&prefix)
-                .bind::<Timestamptz, _>(u)
-                .sql(", ")
-                .bind::<SqlUuid, _>(i)
-                .sql(")"),
-        ),
-        Cursor::Status { k, c, r, p, i } => query.filter(
-            sql::<Bool>(&prefix)
-                .bind::<Integer, _>(k)
-                .sql(", ")
-                .bind::<Timestamptz, _>(c)
-                .sql(", ")
-                .bind::<SqlUuid, _>(r)
-                .sql(", ")
-                .bind::<Integer, _>(p)
-                .sql(", ")
-                .bind::<SqlUuid, _>(i)
-                .sql(")"),
-        ),
-        Cursor::TargetOn { t, c, r, p, i } => query.filter(
-            sql::<Bool>(&prefix)
-                .bind::<Date, _>(t)
-                .sql(", ")
-                .bind::<Timestamptz, _>(c)
-                .sql(", ")
-                .bind::<SqlUuid, _>(r)
-                .sql(", ")
-                .bind::<Integer, _>(p)
-                .sql(", ")
-                .bind::<SqlUuid, _>(i)
-                .sql(")"),
-        ),
-        Cursor::Relevance { w, i } => query.filter(
+    if let Cursor::Relevance { w, i } = cursor {
+        return query.filter(
             sql::<Bool>("(ts_rank(recommendations.search, websearch_to_tsquery('english', ")
                 .bind::<Text, _>(q.to_owned())
                 .sql(&format!(
                     ")), recommendations.id) {} (",
                     if sort.descending { "<" } else { ">" }
                 ))
-                .bind::<Float, _>(w)
+                .bind::<Float, _>(*w)
                 .sql("::real, ")
-                .bind::<SqlUuid, _>(i)
+                .bind::<SqlUuid, _>(*i)
                 .sql(")"),
-        ),
+        );
+    }
+    if sort.descending {
+        keyset!(query, cursor.clone(), lt)
+    } else {
+        keyset!(query, cursor.clone(), gt)
     }
 }
 
@@ -244,14 +274,17 @@ fn apply_filters<'a>(mut query: BoxedList<'a>, f: &Filters, today: NaiveDate) ->
         );
     }
     if let Some(overdue) = f.overdue {
-        let exists = if overdue { "EXISTS" } else { "NOT EXISTS" };
-        query = query.filter(
-            sql::<Bool>(&format!(
-                "{exists} (SELECT 1 FROM milestones m WHERE m.recommendation_id = recommendations.id                  AND m.status IN ('planned', 'in_progress') AND m.due_on < "
-            ))
-            .bind::<Date, _>(today)
-            .sql(")"),
-        );
+        let late = milestones::table
+            .filter(
+                milestones::status.eq_any([MilestoneStatus::Planned, MilestoneStatus::InProgress]),
+            )
+            .filter(milestones::due_on.lt(today))
+            .select(milestones::recommendation_id);
+        query = if overdue {
+            query.filter(recommendations::id.eq_any(late))
+        } else {
+            query.filter(diesel::dsl::not(recommendations::id.eq_any(late)))
+        };
     }
     if let Some(before) = f.target_before {
         query = query.filter(recommendations::target_on.lt(before));
@@ -297,7 +330,7 @@ pub async fn find(
         .filter(recommendations::id.eq(id))
         .load(conn)
         .await?;
-    Ok(embed(conn, rows, embeds, today).await?.pop())
+    Ok(embed(conn, rows, embeds).await?.pop())
 }
 
 /// The id of the recommendation with `code` in a report named by id or slug.
@@ -324,13 +357,12 @@ async fn embed(
     conn: &mut AsyncPgConnection,
     rows: Vec<BaseRow>,
     embeds: Embeds,
-    today: NaiveDate,
 ) -> QueryResult<Vec<RecommendationView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
-    let mut tallies: HashMap<Uuid, MilestoneTally> = milestone_tallies(conn, &ids, today)
+    let mut tallies: HashMap<Uuid, MilestoneTally> = milestone_tallies(conn, &ids)
         .await?
         .into_iter()
         .map(|t| (t.recommendation_id, t))
@@ -421,20 +453,12 @@ async fn supporting_agencies(
 async fn milestone_tallies(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
-    today: NaiveDate,
 ) -> QueryResult<Vec<MilestoneTally>> {
-    diesel::sql_query(
-        "SELECT recommendation_id, \
-           COALESCE(SUM(weight) FILTER (WHERE status = 'done'), 0)::bigint AS done_weight, \
-           COALESCE(SUM(weight) FILTER (WHERE status <> 'cancelled'), 0)::bigint AS counted_weight, \
-           COUNT(*) AS total, \
-           COUNT(*) FILTER (WHERE due_on < $2 AND status NOT IN ('done', 'cancelled')) AS overdue \
-         FROM milestones WHERE recommendation_id = ANY($1) GROUP BY recommendation_id",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
-    .bind::<diesel::sql_types::Date, _>(today)
-    .load(conn)
-    .await
+    milestone_tallies::table
+        .filter(milestone_tallies::recommendation_id.eq_any(ids))
+        .select(MilestoneTally::as_select())
+        .load(conn)
+        .await
 }
 
 async fn load_milestones(

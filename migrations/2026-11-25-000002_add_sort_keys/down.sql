@@ -1,0 +1,14 @@
+DROP VIEW milestone_tallies;
+DROP INDEX milestones_open_due_idx;
+DROP INDEX milestones_due_order_idx;
+DROP INDEX recommendations_target_order_idx;
+DROP INDEX recommendations_status_order_idx;
+DROP INDEX recommendations_report_order_idx;
+ALTER TABLE milestones DROP COLUMN due_sort;
+ALTER TABLE recommendations DROP COLUMN target_sort;
+ALTER TABLE recommendations DROP COLUMN status_rank;
+DROP TRIGGER recommendations_report_seq ON recommendations;
+DROP FUNCTION recommendations_set_report_seq();
+ALTER TABLE recommendations DROP COLUMN report_seq;
+ALTER TABLE reports DROP CONSTRAINT reports_seq_key;
+ALTER TABLE reports DROP COLUMN seq;
