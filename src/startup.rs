@@ -24,6 +24,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
+    pub stats_cache: Arc<crate::stats::handlers::StatsCache>,
 }
 
 impl AppState {
@@ -91,6 +92,7 @@ impl Application {
             config: Arc::new(config),
             jwt,
             metrics,
+            stats_cache: Arc::default(),
         };
         let spec = openapi::spec();
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();

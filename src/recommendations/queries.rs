@@ -167,35 +167,39 @@ fn apply_order<'a>(query: BoxedList<'a>, sort: Sort, q: &str) -> BoxedList<'a> {
     }
 }
 
-/// The lexicographic "after the cursor" condition on the sort key, with `gt` or `lt`.
+/// The lexicographic "after the cursor" condition on the sort key, with `gt`/`ge` or
+/// `lt`/`le`. The leading column is also bounded on its own, so the index range starts at the
+/// cursor instead of the OR chain being checked row by row.
 macro_rules! keyset {
-    ($query:expr, $cursor:expr, $cmp:ident) => {{
+    ($query:expr, $cursor:expr, $cmp:ident, $cmp_eq:ident) => {{
         use recommendations as r;
         match $cursor {
-            Cursor::Code { r: seq, p, i } => $query.filter(
+            Cursor::Code { r: seq, p, i } => $query.filter(r::report_seq.$cmp_eq(seq)).filter(
                 r::report_seq.$cmp(seq).or(r::report_seq
                     .eq(seq)
                     .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
             ),
-            Cursor::UpdatedAt { u, i } => $query.filter(
+            Cursor::UpdatedAt { u, i } => $query.filter(r::updated_at.$cmp_eq(u)).filter(
                 r::updated_at
                     .$cmp(u)
                     .or(r::updated_at.eq(u).and(r::id.$cmp(i))),
             ),
-            Cursor::Status { k, r: seq, p, i } => $query.filter(
+            Cursor::Status { k, r: seq, p, i } => $query.filter(r::status_rank.$cmp_eq(k)).filter(
                 r::status_rank.$cmp(k).or(r::status_rank.eq(k).and(
                     r::report_seq.$cmp(seq).or(r::report_seq
                         .eq(seq)
                         .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
                 )),
             ),
-            Cursor::TargetOn { t, r: seq, p, i } => $query.filter(
-                r::target_sort.$cmp(t).or(r::target_sort.eq(t).and(
-                    r::report_seq.$cmp(seq).or(r::report_seq
-                        .eq(seq)
-                        .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
-                )),
-            ),
+            Cursor::TargetOn { t, r: seq, p, i } => {
+                $query.filter(r::target_sort.$cmp_eq(t)).filter(
+                    r::target_sort.$cmp(t).or(r::target_sort.eq(t).and(
+                        r::report_seq.$cmp(seq).or(r::report_seq
+                            .eq(seq)
+                            .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
+                    )),
+                )
+            }
             Cursor::Relevance { .. } => $query,
         }
     }};
@@ -218,9 +222,9 @@ fn apply_cursor<'a>(query: BoxedList<'a>, sort: Sort, cursor: &Cursor, q: &str) 
         );
     }
     if sort.descending {
-        keyset!(query, cursor.clone(), lt)
+        keyset!(query, cursor.clone(), lt, le)
     } else {
-        keyset!(query, cursor.clone(), gt)
+        keyset!(query, cursor.clone(), gt, ge)
     }
 }
 

@@ -5,10 +5,9 @@ use crate::agencies::dto::AgencySummary;
 use crate::auth::ReadAccess;
 use crate::domain::Status;
 use crate::error::ApiError;
-use crate::http::conditional::json_with_etag;
+use crate::http::conditional::{self, json_with_etag};
 use crate::http::responses as r;
 use crate::recommendations::dto::CategorySummary;
-use crate::recommendations::model::MilestoneTally;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -37,6 +36,30 @@ pub struct CategoryStats {
     pub total: i64,
     /// Per status, every status listed (zeros included).
     pub by_status: Vec<StatusCount>,
+}
+
+/// Recently computed aggregates, keyed by what they depend on (per instance; a cache, not
+/// state: a miss recomputes).
+#[derive(Debug, Default)]
+pub struct StatsCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Stats>>>,
+}
+
+impl StatsCache {
+    const MAX_ENTRIES: usize = 64;
+
+    pub fn get(&self, key: &str) -> Option<std::sync::Arc<Stats>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    pub fn put(&self, key: String, stats: Stats) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, std::sync::Arc::new(stats));
+        }
+    }
 }
 
 /// Counts for one lead agency (null: recommendations without a lead).
@@ -141,32 +164,35 @@ pub async fn get_stats(
     }
     let today = state.derivation().today();
     let mut conn = state.pool.get().await?;
+    // Aggregates change only when the data or the day does: a dashboard polling an unchanged
+    // database costs one small query here (and a 304 with its ETag).
+    let version = queries::data_version(&mut conn, report).await?;
+    let key = format!(
+        "{report:?}|{today}|{}|{}",
+        version.recommendations, version.versions
+    );
+    let etag = format!("W/\"s{:x}\"", fingerprint(&key));
+    if let Some(response) = conditional::not_modified(&req, &etag) {
+        return Ok(response);
+    }
+    if let Some(body) = state.stats_cache.get(&key) {
+        return json_with_etag(&req, body.as_ref(), Some(etag));
+    }
     let groups = queries::group_counts(&mut conn, report).await?;
     let milestones = queries::milestone_counts(&mut conn, report, today).await?;
-    let progress_rows = queries::progress_rows(&mut conn, report).await?;
+    let progress = (queries::mean_progress(&mut conn, report).await? * 10.0).round() / 10.0;
     drop(conn);
-    let progress = mean_progress(&progress_rows);
     let stats = assemble(&groups, milestones, progress);
-    json_with_etag(&req, &stats, None)
+    let response = json_with_etag(&req, &stats, Some(etag));
+    state.stats_cache.put(key, stats);
+    response
 }
 
-fn mean_progress(rows: &[queries::ProgressRow]) -> f64 {
-    if rows.is_empty() {
-        return 0.0;
-    }
-    let sum: i64 = rows
-        .iter()
-        .map(|row| {
-            let status = row.status.parse().unwrap_or(Status::NotAssessed);
-            let tally = MilestoneTally {
-                done_weight: row.done_weight,
-                counted_weight: row.counted_weight,
-                ..Default::default()
-            };
-            i64::from(tally.progress(status))
-        })
-        .sum();
-    (sum as f64 / rows.len() as f64 * 10.0).round() / 10.0
+/// A stable 64-bit hash of the cache key, for the ETag.
+fn fingerprint(key: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    u64::from_be_bytes(digest[..8].try_into().unwrap_or_default())
 }
 
 fn by_status(counts: &BTreeMap<Status, i64>) -> Vec<StatusCount> {

@@ -48,14 +48,21 @@ pub struct MilestoneCounts {
     pub due_90: i64,
 }
 
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ProgressRow {
-    #[diesel(sql_type = Text)]
-    pub status: String,
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct MeanProgress {
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub progress: f64,
+}
+
+/// What every aggregate depends on. Every committed write bumps a recommendation's version
+/// (milestone writes bump their recommendation's), so the sum of versions moves with each
+/// commit whatever its timestamp; deletions change the count.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct DataVersion {
     #[diesel(sql_type = BigInt)]
-    pub done_weight: i64,
+    pub recommendations: i64,
     #[diesel(sql_type = BigInt)]
-    pub counted_weight: i64,
+    pub versions: i64,
 }
 
 /// `$1` is the report (id or slug) or NULL for all.
@@ -106,21 +113,40 @@ pub async fn milestone_counts(
     .await
 }
 
-pub async fn progress_rows(
-    conn: &mut AsyncPgConnection,
-    report: Option<&str>,
-) -> QueryResult<Vec<ProgressRow>> {
-    diesel::sql_query(format!(
-        "SELECT r.status, \
-           COALESCE(SUM(m.weight) FILTER (WHERE m.status = 'done'), 0)::bigint AS done_weight, \
-           COALESCE(SUM(m.weight) FILTER (WHERE m.status <> 'cancelled'), 0)::bigint AS counted_weight \
+/// The mean derived progress, computed in the database (one row back, whatever the size).
+pub async fn mean_progress(conn: &mut AsyncPgConnection, report: Option<&str>) -> QueryResult<f64> {
+    use crate::domain::Status;
+    // The status defaults come from the Rust lifecycle, so the two never disagree.
+    let defaults: String = Status::ALL
+        .iter()
+        .map(|s| format!("WHEN '{}' THEN {}", s.as_str(), s.default_progress()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let row: MeanProgress = diesel::sql_query(format!(
+        "SELECT COALESCE(AVG(CASE WHEN COALESCE(t.counted_weight, 0) > 0 \
+             THEN (t.done_weight * 100 + t.counted_weight / 2) / t.counted_weight \
+             ELSE CASE r.status {defaults} ELSE 0 END END), 0)::float8 AS progress \
          FROM recommendations r \
          JOIN reports rep ON rep.id = r.report_id \
-         LEFT JOIN milestones m ON m.recommendation_id = r.id \
-         WHERE {REPORT_FILTER} \
-         GROUP BY r.id, r.status"
+         LEFT JOIN milestone_tallies t ON t.recommendation_id = r.id \
+         WHERE {REPORT_FILTER}"
     ))
     .bind::<Nullable<Text>, _>(report)
-    .load(conn)
+    .get_result(conn)
+    .await?;
+    Ok(row.progress)
+}
+
+/// The cheap fingerprint that tells whether cached aggregates are still current.
+pub async fn data_version(
+    conn: &mut AsyncPgConnection,
+    report: Option<&str>,
+) -> QueryResult<DataVersion> {
+    diesel::sql_query(format!(
+        "SELECT count(*) AS recommendations, COALESCE(sum(r.version), 0)::bigint AS versions \
+         FROM recommendations r JOIN reports rep ON rep.id = r.report_id WHERE {REPORT_FILTER}"
+    ))
+    .bind::<Nullable<Text>, _>(report)
+    .get_result(conn)
     .await
 }

@@ -695,3 +695,37 @@ async fn cors_allows_configured_origins_only() {
         .await;
     assert!(other.header("access-control-allow-origin").is_none());
 }
+
+#[actix_web::test]
+async fn stats_follow_every_write_even_when_cached() {
+    let app = spawn_app().await;
+    let fixture = populate(&app).await;
+    let before = app.get("/api/v1/stats").await;
+    let etag = before.header("etag").expect("etag");
+    let count = |body: &Value, status: &str| {
+        body["by_status"]
+            .as_array()
+            .expect("by_status")
+            .iter()
+            .find(|s| s["status"] == status)
+            .expect("status")["count"]
+            .as_i64()
+            .expect("count")
+    };
+    let superseded = count(&before.json(), "superseded");
+    crate::fixture::set_status(
+        &app,
+        &fixture.analyst,
+        "DEF-2",
+        json!({"status": "superseded", "note": "Overtaken."}),
+    )
+    .await;
+    let after = app
+        .get_with("/api/v1/stats", &[("If-None-Match", &etag)])
+        .await;
+    assert_eq!(after.status, 200, "a stale 304 after a write");
+    assert_eq!(count(&after.json(), "superseded"), superseded + 1);
+    add_milestone(&app, &fixture.analyst, "DEF-2", json!({"title": "new"})).await;
+    let again = app.get("/api/v1/stats").await.json();
+    assert_eq!(again["milestones"]["total"], 4);
+}
