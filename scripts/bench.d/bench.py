@@ -356,8 +356,27 @@ def scale(work):
     out = {"rows": counts, "generate_seconds": generated, "queries": {}}
     for label, path in urls.items():
         out["queries"][label] = wrk(base + path, seconds=SCALE_SECONDS, rss_of=server.rss_kib)
+    explain_hot_queries(server, {k: urls[k] for k in ["first page (50)", "page at depth 9,000",
+                                                       "status + country filter", "detail with embeds",
+                                                       "milestones overdue"]})
     server.stop()
     return out
+
+
+def explain_hot_queries(server, urls):
+    """EXPLAIN ANALYZE of every statement the hot endpoints run, on the scale data set."""
+    server.psql("ALTER SYSTEM SET log_min_duration_statement = 0")
+    server.psql("SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    with open(os.path.join(OUT, "explain.txt"), "w") as f:
+        for label, path in urls.items():
+            statements, _, _, _ = capture(server, "GET", path)
+            f.write(f"==== {label}: GET {path[:90]}\n")
+            for sql in statements:
+                plan = server.psql("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + sql)
+                f.write(f"-- {sql[:300]}\n{plan}\n\n")
+    server.psql("ALTER SYSTEM RESET log_min_duration_statement")
+    server.psql("SELECT pg_reload_conf()")
 
 
 def print_row(key, e):

@@ -28,7 +28,7 @@ pub fn snapshot(value: &impl Serialize) -> Option<serde_json::Value> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 struct NewAuditEvent<'a> {
     actor_id: Option<Uuid>,
     actor_email: Option<&'a str>,

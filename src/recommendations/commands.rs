@@ -53,7 +53,7 @@ pub async fn lock_at_version(
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = status_changes)]
+#[diesel(table_name = status_changes, treat_none_as_default_value = false)]
 struct NewStatusChange<'a> {
     recommendation_id: Uuid,
     from_status: Status,

@@ -5,7 +5,7 @@ use crate::agencies::dto::AgencySummary;
 use crate::auth::ReadAccess;
 use crate::domain::Status;
 use crate::error::ApiError;
-use crate::http::conditional::{self, json_with_etag};
+use crate::http::conditional;
 use crate::http::responses as r;
 use crate::recommendations::dto::CategorySummary;
 use crate::startup::AppState;
@@ -42,22 +42,23 @@ pub struct CategoryStats {
 /// state: a miss recomputes).
 #[derive(Debug, Default)]
 pub struct StatsCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Stats>>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, actix_web::web::Bytes>>,
 }
 
 impl StatsCache {
     const MAX_ENTRIES: usize = 64;
 
-    pub fn get(&self, key: &str) -> Option<std::sync::Arc<Stats>> {
+    /// The serialized body computed for `key`, if still held.
+    pub fn get(&self, key: &str) -> Option<actix_web::web::Bytes> {
         self.entries.lock().ok()?.get(key).cloned()
     }
 
-    pub fn put(&self, key: String, stats: Stats) {
+    pub fn put(&self, key: String, body: actix_web::web::Bytes) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::MAX_ENTRIES {
                 entries.clear();
             }
-            entries.insert(key, std::sync::Arc::new(stats));
+            entries.insert(key, body);
         }
     }
 }
@@ -176,16 +177,26 @@ pub async fn get_stats(
         return Ok(response);
     }
     if let Some(body) = state.stats_cache.get(&key) {
-        return json_with_etag(&req, body.as_ref(), Some(etag));
+        return Ok(stats_response(body, etag));
     }
     let groups = queries::group_counts(&mut conn, report).await?;
     let milestones = queries::milestone_counts(&mut conn, report, today).await?;
     let progress = (queries::mean_progress(&mut conn, report).await? * 10.0).round() / 10.0;
     drop(conn);
     let stats = assemble(&groups, milestones, progress);
-    let response = json_with_etag(&req, &stats, Some(etag));
-    state.stats_cache.put(key, stats);
-    response
+    let body =
+        actix_web::web::Bytes::from(serde_json::to_vec(&stats).map_err(anyhow::Error::from)?);
+    state.stats_cache.put(key, body.clone());
+    Ok(stats_response(body, etag))
+}
+
+fn stats_response(body: actix_web::web::Bytes, etag: String) -> HttpResponse {
+    use actix_web::http::header;
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
 }
 
 /// A stable 64-bit hash of the cache key, for the ETag.
