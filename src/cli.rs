@@ -129,6 +129,11 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
+            // Tokens from a made-up key would not survive a restart or match other instances.
+            anyhow::ensure!(
+                config.database_url.is_none() || config.jwt_secret.is_some(),
+                "POLICYTRACK_JWT_SECRET (at least 32 bytes) is required when DATABASE_URL is set"
+            );
             // The cluster is started here, on the main thread, which lives as long as it must.
             let database = Database::open(&config)?;
             let mut config = config;

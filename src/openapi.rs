@@ -59,13 +59,45 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Documents `If-None-Match` on every read: each GET sends an ETag and honours it with 304.
+struct ConditionalGets;
+
+impl Modify for ConditionalGets {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{Object, Required, Type};
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(get) = item.get.as_mut() {
+                let has_304 = get.responses.responses.contains_key("304");
+                if !has_304 {
+                    continue;
+                }
+                get.parameters.get_or_insert_with(Vec::new).push(
+                    ParameterBuilder::new()
+                        .name("If-None-Match")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "An ETag from an earlier response: 304 with no body while it still matches",
+                        ))
+                        .schema(Some(Object::with_type(Type::String)))
+                        .build()
+                        .into(),
+                );
+            }
+        }
+    }
+}
+
 /// The complete document, as served and as committed in `openapi/openapi.json`.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    let (_, spec) = App::new()
+    let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api::configure)
         .split_for_parts();
+    // Paths exist only after collection, so this modifier runs last.
+    ConditionalGets.modify(&mut spec);
     spec
 }
 

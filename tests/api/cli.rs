@@ -228,3 +228,19 @@ fn missing_postgres_programs_give_an_error_naming_the_fix() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("POLICYTRACK_PG_BIN_DIR"), "{stderr}");
 }
+
+#[test]
+fn serve_with_database_url_refuses_to_start_without_a_jwt_secret() {
+    let dir = scratch_dir("cli-nosecret");
+    let output = policytrack(&dir)
+        .env(
+            "DATABASE_URL",
+            "postgres://nobody@localhost/nothing?host=/nonexistent",
+        )
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("POLICYTRACK_JWT_SECRET"), "{stderr}");
+}

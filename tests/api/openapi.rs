@@ -93,3 +93,20 @@ async fn the_document_is_also_served_as_yaml() {
     assert_eq!(yaml.content_type(), "application/yaml");
     assert!(String::from_utf8_lossy(&yaml.body).starts_with("openapi: 3.1.0"));
 }
+
+#[test]
+fn every_read_documents_if_none_match() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&policytrack::openapi::spec_json()).expect("json");
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        let Some(get) = item.get("get") else { continue };
+        if get["responses"]["304"].is_null() {
+            continue;
+        }
+        let documented = get["parameters"].as_array().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["name"] == "If-None-Match" && p["in"] == "header")
+        });
+        assert!(documented, "GET {path} lacks If-None-Match");
+    }
+}
