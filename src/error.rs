@@ -178,6 +178,9 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::Unknown, info) if database_unreachable(info.message()) => {
                 Self::Unavailable
             }
+            // Also failures wrapped by the transaction manager (a COMMIT and its ROLLBACK both
+            // failing on a dropped connection).
+            other if database_unreachable(&other.to_string()) => Self::Unavailable,
             _ => Self::Internal(anyhow::Error::new(error)),
         }
     }
@@ -239,6 +242,23 @@ mod tests {
             DatabaseErrorKind::Unknown,
             Box::new("terminating connection due to administrator command".to_owned()),
         )
+        .into();
+        assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_commit_lost_with_the_connection_is_503() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let closed = || {
+            Box::new(Error::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new("connection closed".to_owned()),
+            ))
+        };
+        let err: ApiError = Error::RollbackErrorOnCommit {
+            rollback_error: closed(),
+            commit_error: closed(),
+        }
         .into();
         assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE);
     }
