@@ -92,12 +92,16 @@ pub async fn create_token(
         .first(&mut conn)
         .await
         .optional()?;
-    let stored = account
-        .as_ref()
-        .map_or_else(|| password::decoy_hash().to_owned(), |a| a.1.clone());
-    let matches = web::block(move || password::verify(&stored, &password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let stored = account.as_ref().map(|a| a.1.clone());
+    // Verification (and the decoy's first computation) is CPU-heavy: off the async workers.
+    let matches = web::block(move || {
+        password::verify(
+            stored.as_deref().unwrap_or(password::decoy_hash()),
+            &password,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?;
     match account {
         Some((id, _, role, false, generation)) if matches => {
             throttle::clear_account(&mut conn, &email).await?;
