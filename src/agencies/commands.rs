@@ -3,7 +3,7 @@
 use super::model::{Agency, NewAgency};
 use crate::audit::{self, Change};
 use crate::auth::AuthUser;
-use crate::db::schema::agencies;
+use crate::db::schema::{agencies, recommendation_agencies, recommendations};
 use crate::error::ApiError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -100,6 +100,9 @@ pub async fn update(
             .get_result(conn)
             .await
             .map_err(conflict_on_code)?;
+        if changes.code.is_some() || changes.name.is_some() || changes.country.is_some() {
+            bump_recommendations_of(conn, id).await?;
+        }
         audit::record(
             conn,
             Some(actor),
@@ -115,6 +118,28 @@ pub async fn update(
         Ok(updated)
     })
     .await
+}
+
+/// Recommendations embed their agencies' code, name and country: a change to those is a new
+/// version of every recommendation the agency leads or supports (so their ETags move).
+async fn bump_recommendations_of(conn: &mut AsyncPgConnection, agency: Uuid) -> QueryResult<()> {
+    let supported = recommendation_agencies::table
+        .filter(recommendation_agencies::agency_id.eq(agency))
+        .select(recommendation_agencies::recommendation_id);
+    diesel::update(
+        recommendations::table.filter(
+            recommendations::lead_agency_id
+                .eq(agency)
+                .or(recommendations::id.eq_any(supported)),
+        ),
+    )
+    .set((
+        recommendations::version.eq(recommendations::version + 1),
+        recommendations::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// The chain of parents above `id` (bounded: the directory is small and acyclic).

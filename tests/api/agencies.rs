@@ -143,3 +143,53 @@ async fn admins_create_and_update_agencies_with_validation() {
     assert_eq!(renamed.status, 200);
     assert_eq!(renamed.json()["version"], 2);
 }
+
+#[actix_web::test]
+async fn renaming_an_agency_moves_the_etags_of_the_recommendations_that_embed_it() {
+    use policytrack::domain::Role;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin).await.bearer();
+    let (rec, etag) = app.recommendation("POL-2").await;
+    let dos = app.agency_id("US-DOS").await;
+    let assigned = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/recommendations/{rec}"),
+            &[
+                ("Authorization", admin.as_str()),
+                ("If-Match", etag.as_str()),
+            ],
+            &json!({"lead_agency_id": dos}),
+        )
+        .await;
+    let etag = assigned.header("etag").expect("etag");
+    let agency_etag = app
+        .get(&format!("/api/v1/agencies/{dos}"))
+        .await
+        .header("etag")
+        .expect("etag");
+    let renamed = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/agencies/{dos}"),
+            &[
+                ("Authorization", admin.as_str()),
+                ("If-Match", agency_etag.as_str()),
+            ],
+            &json!({"name": "Department of State"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    let fresh = app
+        .get_with(
+            &format!("/api/v1/recommendations/{rec}"),
+            &[("If-None-Match", &etag)],
+        )
+        .await;
+    assert_eq!(
+        fresh.status, 200,
+        "a stale 304 after the lead agency was renamed"
+    );
+    assert_eq!(fresh.json()["lead_agency"]["name"], "Department of State");
+}
