@@ -17,6 +17,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Float, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::{try_join, try_join5};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -330,11 +331,16 @@ pub async fn find(
     embeds: Embeds,
     today: NaiveDate,
 ) -> QueryResult<Option<RecommendationView>> {
-    let rows: Vec<BaseRow> = base_query(1)
-        .filter(recommendations::id.eq(id))
-        .load(conn)
-        .await?;
-    Ok(embed(conn, rows, embeds).await?.pop())
+    // The embeds need only the id, so they go out with the row in one pipeline.
+    let mut shared: &AsyncPgConnection = conn;
+    let (rows, loaded): (Vec<BaseRow>, _) = try_join(
+        base_query(1)
+            .filter(recommendations::id.eq(id))
+            .load(&mut shared),
+        load_embeds(shared, &[id], embeds),
+    )
+    .await?;
+    Ok(assemble(rows, loaded).pop())
 }
 
 /// The id of the recommendation with `code` in a report named by id or slug.
@@ -358,7 +364,7 @@ pub async fn id_by_code(
 /// Adds the requested embeds with one query each, whatever the number of rows; milestone
 /// tallies (for progress) always.
 async fn embed(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     rows: Vec<BaseRow>,
     embeds: Embeds,
 ) -> QueryResult<Vec<RecommendationView>> {
@@ -366,48 +372,74 @@ async fn embed(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
-    let mut tallies: HashMap<Uuid, MilestoneTally> = milestone_tallies(conn, &ids)
-        .await?
+    let loaded = load_embeds(conn, &ids, embeds).await?;
+    Ok(assemble(rows, loaded))
+}
+
+/// The embeds of some recommendations, before they are matched to their rows.
+struct Embedded {
+    tallies: Vec<MilestoneTally>,
+    supporting: Option<Vec<(RecommendationAgency, Agency)>>,
+    milestones: Option<Vec<Milestone>>,
+    latest_changes: Option<Vec<StatusChange>>,
+    history: Option<Vec<StatusChange>>,
+}
+
+/// Sends every embed query before reading any answer (pipelined on the one connection), so
+/// a detail read waits for one round trip instead of one per embed.
+async fn load_embeds(
+    conn: &AsyncPgConnection,
+    ids: &[Uuid],
+    embeds: Embeds,
+) -> QueryResult<Embedded> {
+    let (tallies, supporting, milestones, latest_changes, history) = try_join5(
+        milestone_tallies(conn, ids),
+        when(embeds.supporting_agencies, supporting_agencies(conn, ids)),
+        when(embeds.milestones, load_milestones(conn, ids)),
+        when(embeds.latest_status_change, latest_changes(conn, ids)),
+        when(embeds.history, load_history(conn, ids)),
+    )
+    .await?;
+    Ok(Embedded {
+        tallies,
+        supporting,
+        milestones,
+        latest_changes,
+        history,
+    })
+}
+
+/// Runs `query` only when `wanted` (an unpolled query future sends nothing).
+async fn when<T>(
+    wanted: bool,
+    query: impl std::future::Future<Output = QueryResult<T>>,
+) -> QueryResult<Option<T>> {
+    if wanted {
+        query.await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn assemble(rows: Vec<BaseRow>, loaded: Embedded) -> Vec<RecommendationView> {
+    let mut tallies: HashMap<Uuid, MilestoneTally> = loaded
+        .tallies
         .into_iter()
         .map(|t| (t.recommendation_id, t))
         .collect();
-    let mut supporting = if embeds.supporting_agencies {
-        Some(group_by_recommendation(
-            supporting_agencies(conn, &ids).await?,
-            |(link, _)| link.recommendation_id,
-        ))
-    } else {
-        None
-    };
-    let mut milestone_map = if embeds.milestones {
-        Some(group_by_recommendation(
-            load_milestones(conn, &ids).await?,
-            |m| m.recommendation_id,
-        ))
-    } else {
-        None
-    };
-    let mut latest_map: Option<HashMap<Uuid, StatusChange>> = if embeds.latest_status_change {
-        Some(
-            latest_changes(conn, &ids)
-                .await?
-                .into_iter()
-                .map(|c| (c.recommendation_id, c))
-                .collect(),
-        )
-    } else {
-        None
-    };
-    let mut history_map = if embeds.history {
-        Some(group_by_recommendation(
-            load_history(conn, &ids).await?,
-            |c| c.recommendation_id,
-        ))
-    } else {
-        None
-    };
-    Ok(rows
-        .into_iter()
+    let mut supporting = loaded
+        .supporting
+        .map(|rows| group_by_recommendation(rows, |(link, _)| link.recommendation_id));
+    let mut milestone_map = loaded
+        .milestones
+        .map(|rows| group_by_recommendation(rows, |m| m.recommendation_id));
+    let mut latest_map: Option<HashMap<Uuid, StatusChange>> = loaded
+        .latest_changes
+        .map(|rows| rows.into_iter().map(|c| (c.recommendation_id, c)).collect());
+    let mut history_map = loaded
+        .history
+        .map(|rows| group_by_recommendation(rows, |c| c.recommendation_id));
+    rows.into_iter()
         .map(
             |(recommendation, category, lead_agency, report_created_at)| {
                 let id = recommendation.id;
@@ -430,7 +462,7 @@ async fn embed(
                 }
             },
         )
-        .collect())
+        .collect()
 }
 
 fn group_by_recommendation<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
@@ -442,7 +474,7 @@ fn group_by_recommendation<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap
 }
 
 async fn supporting_agencies(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<Vec<(RecommendationAgency, Agency)>> {
     recommendation_agencies::table
@@ -450,36 +482,36 @@ async fn supporting_agencies(
         .filter(recommendation_agencies::recommendation_id.eq_any(ids))
         .order((recommendation_agencies::role.asc(), agencies::code.asc()))
         .select((RecommendationAgency::as_select(), Agency::as_select()))
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
 async fn milestone_tallies(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<Vec<MilestoneTally>> {
     milestone_tallies::table
         .filter(milestone_tallies::recommendation_id.eq_any(ids))
         .select(MilestoneTally::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
 async fn load_milestones(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<Vec<Milestone>> {
     milestones::table
         .filter(milestones::recommendation_id.eq_any(ids))
         .order((milestones::position.asc(), milestones::id.asc()))
         .select(Milestone::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
 /// The newest status change of each recommendation in `ids`.
 async fn latest_changes(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<Vec<StatusChange>> {
     status_changes::table
@@ -491,7 +523,7 @@ async fn latest_changes(
             status_changes::id.desc(),
         ))
         .select(StatusChange::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
@@ -507,7 +539,7 @@ pub async fn status_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Op
 
 /// Full status histories, newest first.
 async fn load_history(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<Vec<StatusChange>> {
     status_changes::table
@@ -517,7 +549,7 @@ async fn load_history(
             status_changes::id.desc(),
         ))
         .select(StatusChange::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
