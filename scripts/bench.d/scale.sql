@@ -45,5 +45,9 @@ SELECT r.id,
        now() - make_interval(mins => (100 - c) * 60 + r.position)
 FROM recommendations r JOIN reports rep ON rep.id = r.report_id AND rep.slug LIKE 'scale-%'
 CROSS JOIN generate_series(1, 100) c;
+UPDATE recommendations r SET latest_status_change_id = latest.id
+FROM (SELECT DISTINCT ON (recommendation_id) recommendation_id, id FROM status_changes
+      ORDER BY recommendation_id, recorded_at DESC, id DESC) latest
+WHERE latest.recommendation_id = r.id;
 COMMIT;
 ANALYZE;

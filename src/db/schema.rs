@@ -112,6 +112,7 @@ diesel::table! {
         report_seq -> Int8,
         status_rank -> Int2,
         target_sort -> Date,
+        latest_status_change_id -> Nullable<Uuid>,
     }
 }
 

@@ -55,6 +55,7 @@ pub async fn lock_at_version(
 #[derive(Insertable)]
 #[diesel(table_name = status_changes, treat_none_as_default_value = false)]
 struct NewStatusChange<'a> {
+    id: Uuid,
     recommendation_id: Uuid,
     from_status: Status,
     to_status: Status,
@@ -90,19 +91,11 @@ pub async fn change_status(
                 allowed.join(", ")
             )));
         }
-        let updated: Recommendation = diesel::update(recommendations::table.find(id))
-            .set((
-                recommendations::status.eq(input.to),
-                recommendations::health.eq(input.health),
-                recommendations::status_changed_at.eq(diesel::dsl::now),
-                recommendations::version.eq(recommendations::version + 1),
-                recommendations::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(Recommendation::as_returning())
-            .get_result(conn)
-            .await?;
+        // The change goes in first: the recommendation then points at it as its latest.
+        let change_id = Uuid::new_v4();
         diesel::insert_into(status_changes::table)
             .values(NewStatusChange {
+                id: change_id,
                 recommendation_id: id,
                 from_status: current.status,
                 to_status: input.to,
@@ -114,6 +107,18 @@ pub async fn change_status(
                 actor_email: Some(&actor.email),
             })
             .execute(conn)
+            .await?;
+        let updated: Recommendation = diesel::update(recommendations::table.find(id))
+            .set((
+                recommendations::status.eq(input.to),
+                recommendations::health.eq(input.health),
+                recommendations::status_changed_at.eq(diesel::dsl::now),
+                recommendations::latest_status_change_id.eq(Some(change_id)),
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Recommendation::as_returning())
+            .get_result(conn)
             .await?;
         audit::record(
             conn,

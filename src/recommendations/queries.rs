@@ -15,6 +15,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_dsl::methods;
+
 use diesel::sql_types::{Bool, Float, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{try_join, try_join5};
@@ -392,12 +394,13 @@ async fn load_embeds(
     ids: &[Uuid],
     embeds: Embeds,
 ) -> QueryResult<Embedded> {
+    let keys = Keys::of(ids);
     let (tallies, supporting, milestones, latest_changes, history) = try_join5(
-        milestone_tallies(conn, ids),
-        when(embeds.supporting_agencies, supporting_agencies(conn, ids)),
-        when(embeds.milestones, load_milestones(conn, ids)),
-        when(embeds.latest_status_change, latest_changes(conn, ids)),
-        when(embeds.history, load_history(conn, ids)),
+        milestone_tallies(conn, keys),
+        when(embeds.supporting_agencies, supporting_agencies(conn, keys)),
+        when(embeds.milestones, load_milestones(conn, keys)),
+        when(embeds.latest_status_change, latest_changes(conn, keys)),
+        when(embeds.history, load_history(conn, keys)),
     )
     .await?;
     Ok(Embedded {
@@ -473,55 +476,87 @@ fn group_by_recommendation<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap
     map
 }
 
+/// Which recommendations an embed query is for. One id is filtered with `=`: PostgreSQL then
+/// keeps the statement's generic plan, which is exact. With `= ANY($1)` it guesses ten rows,
+/// and for a single id it re-plans the statement on every execution.
+#[derive(Debug, Clone, Copy)]
+enum Keys<'a> {
+    One(Uuid),
+    Many(&'a [Uuid]),
+}
+
+impl<'a> Keys<'a> {
+    fn of(ids: &'a [Uuid]) -> Self {
+        match ids {
+            [id] => Keys::One(*id),
+            _ => Keys::Many(ids),
+        }
+    }
+
+    fn filter<Q, C>(self, query: Q, column: C) -> Q
+    where
+        C: Expression<SqlType = SqlUuid> + ExpressionMethods,
+        Q: methods::FilterDsl<diesel::dsl::Eq<C, Uuid>, Output = Q>
+            + methods::FilterDsl<diesel::dsl::EqAny<C, &'a [Uuid]>, Output = Q>,
+    {
+        match self {
+            Keys::One(id) => methods::FilterDsl::filter(query, column.eq(id)),
+            Keys::Many(ids) => methods::FilterDsl::filter(query, column.eq_any(ids)),
+        }
+    }
+}
+
 async fn supporting_agencies(
     mut conn: &AsyncPgConnection,
-    ids: &[Uuid],
+    keys: Keys<'_>,
 ) -> QueryResult<Vec<(RecommendationAgency, Agency)>> {
-    recommendation_agencies::table
+    let query = recommendation_agencies::table
         .inner_join(agencies::table)
-        .filter(recommendation_agencies::recommendation_id.eq_any(ids))
         .order((recommendation_agencies::role.asc(), agencies::code.asc()))
         .select((RecommendationAgency::as_select(), Agency::as_select()))
+        .into_boxed();
+    keys.filter(query, recommendation_agencies::recommendation_id)
         .load(&mut conn)
         .await
 }
 
 async fn milestone_tallies(
     mut conn: &AsyncPgConnection,
-    ids: &[Uuid],
+    keys: Keys<'_>,
 ) -> QueryResult<Vec<MilestoneTally>> {
-    milestone_tallies::table
-        .filter(milestone_tallies::recommendation_id.eq_any(ids))
+    let query = milestone_tallies::table
         .select(MilestoneTally::as_select())
+        .into_boxed();
+    keys.filter(query, milestone_tallies::recommendation_id)
         .load(&mut conn)
         .await
 }
 
 async fn load_milestones(
     mut conn: &AsyncPgConnection,
-    ids: &[Uuid],
+    keys: Keys<'_>,
 ) -> QueryResult<Vec<Milestone>> {
-    milestones::table
-        .filter(milestones::recommendation_id.eq_any(ids))
+    let query = milestones::table
         .order((milestones::position.asc(), milestones::id.asc()))
         .select(Milestone::as_select())
+        .into_boxed();
+    keys.filter(query, milestones::recommendation_id)
         .load(&mut conn)
         .await
 }
 
-/// The newest status change of each recommendation in `ids`.
+/// The newest status change of each recommendation: a key lookup through
+/// `latest_status_change_id`, whatever the length of the history.
 async fn latest_changes(
     mut conn: &AsyncPgConnection,
-    ids: &[Uuid],
+    keys: Keys<'_>,
 ) -> QueryResult<Vec<StatusChange>> {
+    let latest = recommendations::table
+        .select(recommendations::latest_status_change_id)
+        .into_boxed();
+    let latest = keys.filter(latest, recommendations::id);
     status_changes::table
-        .filter(status_changes::recommendation_id.eq_any(ids))
-        .distinct_on(status_changes::recommendation_id)
-        .order((
-            status_changes::recommendation_id.asc(),
-            status_changes::recorded_at.desc(),
-            status_changes::id.desc(),
-        ))
+        .filter(status_changes::id.nullable().eq_any(latest))
         .select(StatusChange::as_select())
         .load(&mut conn)
         .await
@@ -540,15 +575,16 @@ pub async fn status_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Op
 /// Full status histories, newest first.
 async fn load_history(
     mut conn: &AsyncPgConnection,
-    ids: &[Uuid],
+    keys: Keys<'_>,
 ) -> QueryResult<Vec<StatusChange>> {
-    status_changes::table
-        .filter(status_changes::recommendation_id.eq_any(ids))
+    let query = status_changes::table
         .order((
             status_changes::recorded_at.desc(),
             status_changes::id.desc(),
         ))
         .select(StatusChange::as_select())
+        .into_boxed();
+    keys.filter(query, status_changes::recommendation_id)
         .load(&mut conn)
         .await
 }

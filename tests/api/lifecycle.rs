@@ -60,6 +60,59 @@ async fn a_status_change_updates_the_recommendation_history_and_audit_log() {
 }
 
 #[actix_web::test]
+async fn the_latest_status_change_is_the_newest_of_a_long_history() {
+    let app = spawn_app().await;
+    let analyst = app.create_user(Role::Analyst).await;
+    let (id, mut etag) = app.recommendation("POL-2").await;
+    let moves = [
+        "in_progress",
+        "stalled",
+        "in_progress",
+        "stalled",
+        "in_progress",
+    ];
+    for (n, status) in moves.iter().enumerate() {
+        let response = change(
+            &app,
+            &analyst,
+            &id,
+            &etag,
+            json!({"status": status, "note": format!("Move {n}.")}),
+        )
+        .await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.json()["latest_status_change"]["note"],
+            format!("Move {n}.")
+        );
+        etag = response.header("etag").expect("etag");
+    }
+
+    let detail = app
+        .get(&format!("/api/v1/recommendations/{id}"))
+        .await
+        .json();
+    assert_eq!(detail["latest_status_change"]["note"], "Move 4.");
+    assert_eq!(detail["latest_status_change"]["from_status"], "stalled");
+    let list = app
+        .get("/api/v1/recommendations?include=latest_status_change&limit=200")
+        .await
+        .json();
+    for item in list["items"].as_array().expect("items") {
+        let expected = if item["id"] == id.as_str() {
+            json!("Move 4.")
+        } else {
+            Value::Null
+        };
+        assert_eq!(
+            item["latest_status_change"]["note"], expected,
+            "{}",
+            item["code"]
+        );
+    }
+}
+
+#[actix_web::test]
 async fn implemented_needs_evidence_and_health_only_fits_open_statuses() {
     let app = spawn_app().await;
     let analyst = app.create_user(Role::Analyst).await;

@@ -1,0 +1,1 @@
+ALTER TABLE recommendations DROP COLUMN latest_status_change_id;
