@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod milestones;
 pub mod openapi;
+pub mod read_cache;
 pub mod recommendations;
 pub mod reports;
 pub mod seed;

@@ -6,6 +6,7 @@ use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
 use crate::http::{input, middleware};
 use crate::metrics::Metrics;
+use crate::read_cache::{self, ReadCache};
 use crate::{api, openapi, seed};
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
     pub stats_cache: Arc<crate::stats::handlers::StatsCache>,
+    pub read_cache: ReadCache,
 }
 
 impl AppState {
@@ -65,7 +67,8 @@ impl Application {
                 tracing::info!(?outcome, "seeded an empty database");
             }
         }
-        Self::build_with_pool(config, pool, metrics)
+        let read_cache = ReadCache::start(database_url, Some(config.read_cache_interval));
+        Self::build_with_pool(config, pool, metrics, read_cache)
     }
 
     /// Binds and starts serving with an existing pool (the database is already migrated).
@@ -73,6 +76,7 @@ impl Application {
         config: Config,
         pool: DbPool,
         metrics: Arc<Metrics>,
+        read_cache: ReadCache,
     ) -> anyhow::Result<Self> {
         let secret = config.jwt_secret.as_ref().ok_or_else(|| {
             anyhow::anyhow!(
@@ -93,6 +97,7 @@ impl Application {
             jwt,
             metrics,
             stats_cache: Arc::default(),
+            read_cache,
         };
         let spec = openapi::spec();
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();
@@ -120,6 +125,9 @@ impl Application {
                 })
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
+                .wrap(actix_web::middleware::from_fn(
+                    read_cache::invalidate_after_writes,
+                ))
                 .wrap(cors(&state.config.cors_origins))
                 .wrap(middleware::SecurityHeaders)
                 .wrap(middleware::RequestLog)

@@ -1,6 +1,7 @@
 //! Database access: the async connection pool, embedded migrations, and the database target
 //! (an external server or the embedded cluster).
 
+pub mod fixed_shape;
 pub mod schema;
 pub mod text_enum;
 

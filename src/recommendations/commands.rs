@@ -4,6 +4,7 @@
 use super::model::Recommendation;
 use crate::audit::{self, Change};
 use crate::auth::AuthUser;
+use crate::db::fixed_shape::FixedShape;
 use crate::db::schema::{
     agencies, categories, recommendation_agencies, recommendations, status_changes,
 };
@@ -108,18 +109,20 @@ pub async fn change_status(
             })
             .execute(conn)
             .await?;
-        let updated: Recommendation = diesel::update(recommendations::table.find(id))
-            .set((
-                recommendations::status.eq(input.to),
-                recommendations::health.eq(input.health),
-                recommendations::status_changed_at.eq(diesel::dsl::now),
-                recommendations::latest_status_change_id.eq(Some(change_id)),
-                recommendations::version.eq(recommendations::version + 1),
-                recommendations::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(Recommendation::as_returning())
-            .get_result(conn)
-            .await?;
+        let updated: Recommendation = FixedShape(
+            diesel::update(recommendations::table.find(id))
+                .set((
+                    recommendations::status.eq(input.to),
+                    recommendations::health.eq(input.health),
+                    recommendations::status_changed_at.eq(diesel::dsl::now),
+                    recommendations::latest_status_change_id.eq(Some(change_id)),
+                    recommendations::version.eq(recommendations::version + 1),
+                    recommendations::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(Recommendation::as_returning()),
+        )
+        .get_result(conn)
+        .await?;
         audit::record(
             conn,
             Some(actor),

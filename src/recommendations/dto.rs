@@ -215,8 +215,9 @@ impl From<StatusChange> for StatusChangeDto {
 pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> RecommendationDto {
     let r = view.recommendation;
     let last_activity = r.status_changed_at.unwrap_or(r.created_at);
+    // Whole days, like the ETag's day: a representation is the same all day long.
     let stale = !r.status.is_closed()
-        && d.now - last_activity > chrono::Duration::days(i64::from(d.stale_after_days));
+        && (d.today() - last_activity.date_naive()).num_days() > i64::from(d.stale_after_days);
     RecommendationDto {
         progress: view.tally.progress(r.status),
         milestone_count: view.tally.total,

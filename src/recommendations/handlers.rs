@@ -12,6 +12,7 @@ use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::{self, CsvWriter};
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
+use crate::read_cache::Lookup;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -74,6 +75,10 @@ pub async fn list_recommendations(
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::LIST_DEFAULT, false)?;
     let after = parse_cursor(params.cursor.as_deref(), sort.field)?;
     let derivation = state.derivation();
+    let ticket = match state.read_cache.lookup(&req, derivation.today()) {
+        Lookup::Hit(response) => return Ok(response),
+        Lookup::Miss(ticket) => ticket,
+    };
     let mut conn = state.pool.get().await?;
     let views = queries::list(
         &mut conn,
@@ -104,7 +109,7 @@ pub async fn list_recommendations(
         json_with_etag(&req, &page, None)?
     };
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
-    Ok(response)
+    Ok(ticket.keep(response))
 }
 
 /// Get a recommendation
@@ -135,7 +140,12 @@ pub async fn get_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::DETAIL_DEFAULT, true)?;
-    respond_with(&state, &req, id.into_inner(), embeds).await
+    let ticket = match state.read_cache.lookup(&req, state.derivation().today()) {
+        Lookup::Hit(response) => return Ok(response),
+        Lookup::Miss(ticket) => ticket,
+    };
+    let response = respond_with(&state, &req, id.into_inner(), embeds).await?;
+    Ok(ticket.keep(response))
 }
 
 /// Report and code of `get_report_recommendation`.
@@ -175,6 +185,10 @@ pub async fn get_report_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::DETAIL_DEFAULT, true)?;
+    let ticket = match state.read_cache.lookup(&req, state.derivation().today()) {
+        Lookup::Hit(response) => return Ok(response),
+        Lookup::Miss(ticket) => ticket,
+    };
     let path = path.into_inner();
     let report = ReportRef::parse(&path.report);
     let id = {
@@ -186,7 +200,8 @@ pub async fn get_report_recommendation(
                 id: format!("{} in report {}", path.code, path.report),
             })?
     };
-    respond_with(&state, &req, id, embeds).await
+    let response = respond_with(&state, &req, id, embeds).await?;
+    Ok(ticket.keep(response))
 }
 
 async fn respond_with(

@@ -7,6 +7,7 @@ use crate::domain::Status;
 use crate::error::ApiError;
 use crate::http::conditional;
 use crate::http::responses as r;
+use crate::read_cache::Lookup;
 use crate::recommendations::dto::CategorySummary;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -164,6 +165,10 @@ pub async fn get_stats(
         ));
     }
     let today = state.derivation().today();
+    let ticket = match state.read_cache.lookup(&req, today) {
+        Lookup::Hit(response) => return Ok(response),
+        Lookup::Miss(ticket) => ticket,
+    };
     let mut conn = state.pool.get().await?;
     // Aggregates change only when the data or the day does: a dashboard polling an unchanged
     // database costs one small query here (and a 304 with its ETag).
@@ -177,7 +182,7 @@ pub async fn get_stats(
         return Ok(response);
     }
     if let Some(body) = state.stats_cache.get(&key) {
-        return Ok(stats_response(body, etag));
+        return Ok(ticket.keep(stats_response(body, etag)));
     }
     let groups = queries::group_counts(&mut conn, report).await?;
     let milestones = queries::milestone_counts(&mut conn, report, today).await?;
@@ -187,7 +192,7 @@ pub async fn get_stats(
     let body =
         actix_web::web::Bytes::from(serde_json::to_vec(&stats).map_err(anyhow::Error::from)?);
     state.stats_cache.put(key, body.clone());
-    Ok(stats_response(body, etag))
+    Ok(ticket.keep(stats_response(body, etag)))
 }
 
 fn stats_response(body: actix_web::web::Bytes, etag: String) -> HttpResponse {

@@ -10,6 +10,7 @@ mod helpers;
 mod lifecycle;
 mod milestones;
 mod openapi;
+mod read_cache;
 mod reads;
 mod recommendations;
 mod reports;

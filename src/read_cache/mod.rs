@@ -1,0 +1,235 @@
+//! A cache of whole read responses, invalidated by any change to the database.
+//!
+//! Dashboards poll the same reads while the data changes a few times an hour. A hit answers
+//! (200 or 304) without touching the database. Entries carry the *data generation* seen
+//! when the read began; the generation moves on every write through this instance (at once,
+//! before the write is acknowledged) and whenever [`watch`] sees PostgreSQL's transaction
+//! snapshot change (writes through other instances or straight into the database). A hit
+//! needs a snapshot check that began at most `max_age` ago, so a change made elsewhere is
+//! served stale for at most `max_age`: two watch intervals (`POLICYTRACK_READ_CACHE_MS`).
+//! With the setting at 0 the cache is off and every read goes to the database.
+
+mod watch;
+
+use crate::http::conditional;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Bodies held at most, in bytes: keeps the service well inside its memory budget.
+const BUDGET_BYTES: usize = 8 << 20;
+/// Larger bodies (very long CSV exports) are not worth holding.
+const MAX_ENTRY_BYTES: usize = 1 << 20;
+
+/// Cheap to clone: every worker holds the same cache.
+#[derive(Clone, Default)]
+pub struct ReadCache {
+    shared: Option<Arc<Shared>>,
+}
+
+struct Shared {
+    entries: Mutex<Entries>,
+    /// Moves whenever the data may have changed.
+    generation: AtomicU64,
+    /// When (ms after `epoch`) the newest successful snapshot check began; 0: none yet.
+    checked_at_ms: AtomicU64,
+    epoch: Instant,
+    max_age_ms: u64,
+    /// Set by lookups, so the watcher only polls while reads are arriving.
+    demand: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+struct Entry {
+    generation: u64,
+    day: NaiveDate,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// What a read does after looking in the cache.
+pub enum Lookup {
+    /// Answer with this response: the database is not needed.
+    Hit(HttpResponse),
+    /// Build the response, then hand it to [`Ticket::keep`].
+    Miss(Ticket),
+}
+
+/// A miss, remembering the generation the read began in.
+pub struct Ticket {
+    slot: Option<(Arc<Shared>, String, u64, NaiveDate)>,
+}
+
+impl ReadCache {
+    /// A cache whose entries may lag other writers by at most two `interval`s, watching the
+    /// database at `database_url`; `None` turns it off.
+    pub fn start(database_url: &str, interval: Option<Duration>) -> Self {
+        let Some(interval) = interval.filter(|i| !i.is_zero()) else {
+            return Self::default();
+        };
+        let shared = Arc::new(Shared {
+            entries: Mutex::default(),
+            generation: AtomicU64::new(1),
+            checked_at_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+            max_age_ms: (2 * interval.as_millis() as u64).max(1),
+            demand: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
+        });
+        watch::spawn(Arc::downgrade(&shared), database_url.to_owned(), interval);
+        Self {
+            shared: Some(shared),
+        }
+    }
+
+    /// Looks `req` up: a hit is answered (304 when `If-None-Match` matches) without the database.
+    pub fn lookup(&self, req: &HttpRequest, today: NaiveDate) -> Lookup {
+        let Some(shared) = &self.shared else {
+            return Lookup::Miss(Ticket { slot: None });
+        };
+        if !shared.demand.swap(true, Ordering::AcqRel) {
+            shared.wake.notify_one();
+        }
+        let key = key_of(req);
+        let generation = shared.current_generation();
+        if let Some(generation) = generation
+            && let Ok(entries) = shared.entries.lock()
+            && let Some(entry) = entries.map.get(&key)
+            && entry.generation == generation
+            && entry.day == today
+        {
+            return Lookup::Hit(entry.respond(req));
+        }
+        Lookup::Miss(Ticket {
+            slot: generation.map(|g| (Arc::clone(shared), key, g, today)),
+        })
+    }
+
+    /// The data changed through this instance: nothing cached before now may be served.
+    pub fn invalidate(&self) {
+        if let Some(shared) = &self.shared {
+            shared.generation.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Shared {
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// The generation, while the last snapshot check is recent enough to trust.
+    fn current_generation(&self) -> Option<u64> {
+        let checked = self.checked_at_ms.load(Ordering::SeqCst);
+        let fresh = checked != 0 && self.now_ms().saturating_sub(checked) <= self.max_age_ms;
+        fresh.then(|| self.generation.load(Ordering::SeqCst))
+    }
+}
+
+impl Ticket {
+    /// Keeps a 200 response for the generation the read began in, and returns it.
+    pub fn keep(self, response: HttpResponse) -> HttpResponse {
+        let Some((shared, key, generation, day)) = self.slot else {
+            return response;
+        };
+        if response.status() != StatusCode::OK {
+            return response;
+        }
+        let (head, body) = response.into_parts();
+        let body = match body.try_into_bytes() {
+            Ok(bytes) => bytes,
+            Err(body) => return head.set_body(body),
+        };
+        if body.len() <= MAX_ENTRY_BYTES
+            && let Ok(mut entries) = shared.entries.lock()
+        {
+            let entry = Entry {
+                generation,
+                day,
+                headers: head.headers().clone(),
+                body: body.clone(),
+            };
+            entries.insert(key, entry, shared.generation.load(Ordering::SeqCst));
+        }
+        head.set_body(BoxBody::new(body))
+    }
+}
+
+impl Entries {
+    fn insert(&mut self, key: String, entry: Entry, current: u64) {
+        let size = key.len() + entry.body.len();
+        if self.bytes + size > BUDGET_BYTES {
+            self.map.retain(|_, e| e.generation == current);
+            self.bytes = self.map.iter().map(|(k, e)| k.len() + e.body.len()).sum();
+            if self.bytes + size > BUDGET_BYTES {
+                self.map.clear();
+                self.bytes = 0;
+            }
+        }
+        if let Some(old) = self.map.insert(key.clone(), entry) {
+            self.bytes -= key.len() + old.body.len();
+        }
+        self.bytes += size;
+    }
+}
+
+impl Entry {
+    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let etag = self
+            .headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !etag.is_empty()
+            && let Some(not_modified) = conditional::not_modified(req, etag)
+        {
+            return not_modified;
+        }
+        let mut response = HttpResponse::Ok().body(self.body.clone());
+        let headers = response.headers_mut();
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        response
+    }
+}
+
+/// Middleware: once a request that may write has been handled, nothing read before it may
+/// be served from the cache (its transaction has committed by then).
+pub async fn invalidate_after_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let cache = (!req.method().is_safe())
+        .then(|| req.app_data::<actix_web::web::Data<crate::startup::AppState>>())
+        .flatten()
+        .map(|state| state.read_cache.clone());
+    let response = next.call(req).await;
+    if let Some(cache) = cache {
+        cache.invalidate();
+    }
+    response
+}
+
+/// Path, query and `Accept` (lists answer CSV by it): everything a cached read varies by.
+fn key_of(req: &HttpRequest) -> String {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    format!("{}?{}|{accept}", req.path(), req.query_string())
+}
