@@ -57,7 +57,9 @@ struct Entry {
     generation: u64,
     day: NaiveDate,
     headers: HeaderMap,
-    body: Bytes,
+    /// `None`: only the current ETag is known (the read was answered 304), which is enough
+    /// to answer clients polling with `If-None-Match`.
+    body: Option<Bytes>,
 }
 
 /// What a read does after looking in the cache.
@@ -110,8 +112,9 @@ impl ReadCache {
             && let Some(entry) = entries.map.get(&key)
             && entry.generation == generation
             && entry.day == today
+            && let Some(response) = entry.respond(req)
         {
-            return Lookup::Hit(entry.respond(req));
+            return Lookup::Hit(response);
         }
         Lookup::Miss(Ticket {
             slot: generation.map(|g| (Arc::clone(shared), key, g, today)),
@@ -140,54 +143,79 @@ impl Shared {
 }
 
 impl Ticket {
-    /// Keeps a 200 response for the generation the read began in, and returns it.
+    /// Keeps a 200 response (or, from a 304, the current ETag) for the generation the read
+    /// began in, and returns it.
     pub fn keep(self, response: HttpResponse) -> HttpResponse {
         let Some((shared, key, generation, day)) = self.slot else {
             return response;
         };
-        if response.status() != StatusCode::OK {
-            return response;
-        }
-        let (head, body) = response.into_parts();
-        let body = match body.try_into_bytes() {
-            Ok(bytes) => bytes,
-            Err(body) => return head.set_body(body),
+        let remember = |body: Option<Bytes>, headers: &HeaderMap| {
+            if let Ok(mut entries) = shared.entries.lock() {
+                let entry = Entry {
+                    generation,
+                    day,
+                    headers: headers.clone(),
+                    body,
+                };
+                entries.insert(key, entry, shared.generation.load(Ordering::SeqCst));
+            }
         };
-        if body.len() <= MAX_ENTRY_BYTES
-            && let Ok(mut entries) = shared.entries.lock()
-        {
-            let entry = Entry {
-                generation,
-                day,
-                headers: head.headers().clone(),
-                body: body.clone(),
-            };
-            entries.insert(key, entry, shared.generation.load(Ordering::SeqCst));
+        match response.status() {
+            StatusCode::NOT_MODIFIED => {
+                remember(None, response.headers());
+                response
+            }
+            StatusCode::OK => {
+                let (head, body) = response.into_parts();
+                match body.try_into_bytes() {
+                    Ok(bytes) => {
+                        if bytes.len() <= MAX_ENTRY_BYTES {
+                            remember(Some(bytes.clone()), head.headers());
+                        }
+                        head.set_body(BoxBody::new(bytes))
+                    }
+                    Err(body) => head.set_body(body),
+                }
+            }
+            _ => response,
         }
-        head.set_body(BoxBody::new(body))
     }
 }
 
 impl Entries {
     fn insert(&mut self, key: String, entry: Entry, current: u64) {
-        let size = key.len() + entry.body.len();
+        if entry.body.is_none()
+            && self
+                .map
+                .get(&key)
+                .is_some_and(|held| held.generation == entry.generation && held.body.is_some())
+        {
+            return; // The full entry answers conditional reads too.
+        }
+        let size = entry.size(&key);
         if self.bytes + size > BUDGET_BYTES {
             self.map.retain(|_, e| e.generation == current);
-            self.bytes = self.map.iter().map(|(k, e)| k.len() + e.body.len()).sum();
+            self.bytes = self.map.iter().map(|(k, e)| e.size(k)).sum();
             if self.bytes + size > BUDGET_BYTES {
                 self.map.clear();
                 self.bytes = 0;
             }
         }
         if let Some(old) = self.map.insert(key.clone(), entry) {
-            self.bytes -= key.len() + old.body.len();
+            self.bytes -= old.size(&key);
         }
         self.bytes += size;
     }
 }
 
 impl Entry {
-    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+    fn size(&self, key: &str) -> usize {
+        key.len() + self.body.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// The answer this entry gives `req`: 304 when `If-None-Match` holds its ETag, else the
+    /// body; `None` when it holds no body and the client's tag is not current.
+    fn respond(&self, req: &HttpRequest) -> Option<HttpResponse> {
         let etag = self
             .headers
             .get(header::ETAG)
@@ -196,14 +224,14 @@ impl Entry {
         if !etag.is_empty()
             && let Some(not_modified) = conditional::not_modified(req, etag)
         {
-            return not_modified;
+            return Some(not_modified);
         }
-        let mut response = HttpResponse::Ok().body(self.body.clone());
+        let mut response = HttpResponse::Ok().body(self.body.clone()?);
         let headers = response.headers_mut();
         for (name, value) in &self.headers {
             headers.append(name.clone(), value.clone());
         }
-        response
+        Some(response)
     }
 }
 

@@ -166,3 +166,22 @@ async fn changes_made_elsewhere_are_seen_within_the_promised_bound() {
         serde_json::from_slice(&read_until_cached(&reader, &detail).await).expect("json");
     assert_eq!(cached["title"], "Retitled in SQL");
 }
+
+#[actix_web::test]
+async fn clients_that_only_poll_with_if_none_match_are_answered_from_the_cache() {
+    let app = spawn_app().await;
+    let (id, etag) = app.recommendation("TECH-2").await;
+    let detail = format!("/api/v1/recommendations/{id}");
+    for _ in 0..100 {
+        let before = statements(&app).await;
+        let response = app
+            .get_with(&detail, &[("If-None-Match", etag.as_str())])
+            .await;
+        assert_eq!(response.status, 304);
+        if statements(&app).await == before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("conditional reads never reached the cache");
+}
