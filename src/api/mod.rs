@@ -9,13 +9,15 @@ pub const BASE_PATH: &str = "/api/v1";
 /// Registers every documented endpoint (the OpenAPI document is collected from here).
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
+        // actix tries routes in this order, matching each `{param}` route with a regex: the
+        // routes dashboards poll come first (stats has only static paths).
         scope::scope(BASE_PATH)
+            .configure(stats::configure)
+            .configure(recommendations::configure)
             .configure(auth::configure)
             .configure(reports::configure)
-            .configure(recommendations::configure)
             .configure(milestones::configure)
             .configure(agencies::configure)
-            .configure(stats::configure)
             .configure(users::configure)
             .configure(audit::configure),
     )

@@ -61,10 +61,8 @@ where
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
             .map(str::to_owned)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(new_request_id);
         req.extensions_mut().insert(RequestId(id.clone()));
-        let method = req.method().clone();
-        let path = req.path().chars().take(200).collect::<String>();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             let metrics = req
@@ -80,17 +78,32 @@ where
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
-            tracing::info!(
-                request_id = %id,
-                %method,
-                path,
-                status = response.status().as_u16(),
-                elapsed_us = started.elapsed().as_micros() as u64,
-                "request"
-            );
+            if tracing::enabled!(tracing::Level::INFO) {
+                let request = response.request();
+                tracing::info!(
+                    request_id = %id,
+                    method = %request.method(),
+                    path = request.path().chars().take(200).collect::<String>(),
+                    status = response.status().as_u16(),
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    "request"
+                );
+            }
             Ok(response)
         })
     }
+}
+
+/// A new request id, UUID-shaped: this process's random prefix and a counter. Unique like a
+/// random UUID, without asking the kernel for randomness on every request.
+fn new_request_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    uuid::Uuid::from_u64_pair(prefix, n).to_string()
 }
 
 impl<S, B> Transform<S, ServiceRequest> for SecurityHeaders
