@@ -45,6 +45,8 @@ struct Shared {
     /// Set by lookups, so the watcher only polls while reads are arriving.
     demand: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Reads being built for a key: others asking for it meanwhile wait for that one.
+    building: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
 }
 
 #[derive(Default)]
@@ -73,7 +75,12 @@ pub enum Lookup {
 /// A miss, remembering the generation the read began in.
 pub struct Ticket {
     slot: Option<(Arc<Shared>, String, u64, NaiveDate)>,
+    /// Set when this read is the one others wait for: dropping the ticket releases them.
+    building: Option<(Arc<Shared>, String)>,
 }
+
+/// How long a read waits for an identical one already running before doing the work itself.
+const WAIT_FOR_BUILDER: Duration = Duration::from_secs(2);
 
 impl ReadCache {
     /// A cache whose entries may lag other writers by at most two `interval`s, watching the
@@ -90,6 +97,7 @@ impl ReadCache {
             max_age_ms: (2 * interval.as_millis() as u64).max(1),
             demand: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
+            building: Mutex::default(),
         });
         watch::spawn(Arc::downgrade(&shared), database_url.to_owned(), interval);
         Self {
@@ -97,28 +105,51 @@ impl ReadCache {
         }
     }
 
-    /// Looks `req` up: a hit is answered (304 when `If-None-Match` matches) without the database.
-    pub fn lookup(&self, req: &HttpRequest, today: NaiveDate) -> Lookup {
+    /// Looks `req` up: a hit is answered (304 when `If-None-Match` matches) without the
+    /// database. When the same read is already being built, waits for it first, so a burst
+    /// of identical reads after a change costs the database one read, not one per client.
+    pub async fn lookup(&self, req: &HttpRequest, today: NaiveDate) -> Lookup {
         let Some(shared) = &self.shared else {
-            return Lookup::Miss(Ticket { slot: None });
+            return Lookup::Miss(Ticket::idle(None));
         };
         if !shared.demand.swap(true, Ordering::AcqRel) {
             shared.wake.notify_one();
         }
         let key = key_of(req);
-        let generation = shared.current_generation();
-        if let Some(generation) = generation
-            && let Ok(entries) = shared.entries.lock()
-            && let Some(entry) = entries.map.get(&key)
-            && entry.generation == generation
-            && entry.day == today
-            && let Some(response) = entry.respond(req)
-        {
-            return Lookup::Hit(response);
+        if let Some(hit) = shared.hit(&key, req, today) {
+            return Lookup::Hit(hit);
         }
-        Lookup::Miss(Ticket {
-            slot: generation.map(|g| (Arc::clone(shared), key, g, today)),
-        })
+        let Some(generation) = shared.current_generation() else {
+            return Lookup::Miss(Ticket::idle(None));
+        };
+        let slot = Some((Arc::clone(shared), key.clone(), generation, today));
+        let running = match shared.building.lock() {
+            Ok(mut building) => match building.get(&key) {
+                Some(running) => Some(Arc::clone(running)),
+                None => {
+                    building.insert(key.clone(), Arc::default());
+                    None
+                }
+            },
+            Err(_) => return Lookup::Miss(Ticket::idle(slot)),
+        };
+        let Some(running) = running else {
+            return Lookup::Miss(Ticket {
+                slot,
+                building: Some((Arc::clone(shared), key)),
+            });
+        };
+        let finished = running.notified();
+        tokio::pin!(finished);
+        // Registered before the builder can finish: its wake-up cannot be missed.
+        finished.as_mut().enable();
+        if shared.is_building(&key) {
+            let _ = tokio::time::timeout(WAIT_FOR_BUILDER, finished).await;
+        }
+        match shared.hit(&key, req, today) {
+            Some(hit) => Lookup::Hit(hit),
+            None => Lookup::Miss(Ticket::idle(slot)),
+        }
     }
 
     /// The data changed through this instance: nothing cached before now may be served.
@@ -130,6 +161,19 @@ impl ReadCache {
 }
 
 impl Shared {
+    fn hit(&self, key: &str, req: &HttpRequest, today: NaiveDate) -> Option<HttpResponse> {
+        let generation = self.current_generation()?;
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.map.get(key)?;
+        (entry.generation == generation && entry.day == today)
+            .then(|| entry.respond(req))
+            .flatten()
+    }
+
+    fn is_building(&self, key: &str) -> bool {
+        self.building.lock().is_ok_and(|b| b.contains_key(key))
+    }
+
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
     }
@@ -143,10 +187,17 @@ impl Shared {
 }
 
 impl Ticket {
+    fn idle(slot: Option<(Arc<Shared>, String, u64, NaiveDate)>) -> Self {
+        Ticket {
+            slot,
+            building: None,
+        }
+    }
+
     /// Keeps a 200 response (or, from a 304, the current ETag) for the generation the read
     /// began in, and returns it.
-    pub fn keep(self, response: HttpResponse) -> HttpResponse {
-        let Some((shared, key, generation, day)) = self.slot else {
+    pub fn keep(mut self, response: HttpResponse) -> HttpResponse {
+        let Some((shared, key, generation, day)) = self.slot.take() else {
             return response;
         };
         let remember = |body: Option<Bytes>, headers: &HeaderMap| {
@@ -178,6 +229,18 @@ impl Ticket {
                 }
             }
             _ => response,
+        }
+    }
+}
+
+impl Drop for Ticket {
+    /// Releases the reads waiting for this one, whether it was kept, failed or was cancelled.
+    fn drop(&mut self) {
+        if let Some((shared, key)) = self.building.take()
+            && let Ok(mut building) = shared.building.lock()
+            && let Some(waiting) = building.remove(&key)
+        {
+            waiting.notify_waiters();
         }
     }
 }

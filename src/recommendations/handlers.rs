@@ -75,7 +75,7 @@ pub async fn list_recommendations(
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::LIST_DEFAULT, false)?;
     let after = parse_cursor(params.cursor.as_deref(), sort.field)?;
     let derivation = state.derivation();
-    let ticket = match state.read_cache.lookup(&req, derivation.today()) {
+    let ticket = match state.read_cache.lookup(&req, derivation.today()).await {
         Lookup::Hit(response) => return Ok(response),
         Lookup::Miss(ticket) => ticket,
     };
@@ -140,7 +140,11 @@ pub async fn get_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::DETAIL_DEFAULT, true)?;
-    let ticket = match state.read_cache.lookup(&req, state.derivation().today()) {
+    let ticket = match state
+        .read_cache
+        .lookup(&req, state.derivation().today())
+        .await
+    {
         Lookup::Hit(response) => return Ok(response),
         Lookup::Miss(ticket) => ticket,
     };
@@ -185,7 +189,11 @@ pub async fn get_report_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::DETAIL_DEFAULT, true)?;
-    let ticket = match state.read_cache.lookup(&req, state.derivation().today()) {
+    let ticket = match state
+        .read_cache
+        .lookup(&req, state.derivation().today())
+        .await
+    {
         Lookup::Hit(response) => return Ok(response),
         Lookup::Miss(ticket) => ticket,
     };

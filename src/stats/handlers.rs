@@ -165,7 +165,7 @@ pub async fn get_stats(
         ));
     }
     let today = state.derivation().today();
-    let ticket = match state.read_cache.lookup(&req, today) {
+    let ticket = match state.read_cache.lookup(&req, today).await {
         Lookup::Hit(response) => return Ok(response),
         Lookup::Miss(ticket) => ticket,
     };

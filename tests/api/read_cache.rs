@@ -185,3 +185,50 @@ async fn clients_that_only_poll_with_if_none_match_are_answered_from_the_cache()
     }
     panic!("conditional reads never reached the cache");
 }
+
+#[actix_web::test]
+async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read() {
+    let mut config = test_config();
+    config.read_cache_interval = INTERVAL;
+    let app = spawn_app_on(clone_template().await, config).await;
+    let analyst = app.create_user(Role::Analyst).await;
+    let (id, _) = app.recommendation("DEF-3").await;
+    let (other, other_etag) = app.recommendation("POL-3").await;
+    let detail = format!("/api/v1/recommendations/{id}");
+    read_until_cached(&app, &detail).await;
+    let one_read = {
+        let uncached = spawn_app_on(app.db_url.clone(), {
+            let mut config = test_config();
+            config.read_cache_interval = Duration::ZERO;
+            config
+        })
+        .await;
+        let before = statements(&uncached).await;
+        uncached.get(&detail).await;
+        statements(&uncached).await - before
+    };
+
+    // A write anywhere makes every cached read stale.
+    let response = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/recommendations/{other}/status"),
+            &[
+                ("Authorization", &analyst.bearer()),
+                ("If-Match", &other_etag),
+            ],
+            &json!({"status": "not_started", "note": "Planned."}),
+        )
+        .await;
+    assert_eq!(response.status, 200);
+    let before = statements(&app).await;
+    let burst = futures_util::future::join_all((0..8).map(|_| app.get(&detail))).await;
+    let spent = statements(&app).await - before;
+
+    assert!(burst.iter().all(|r| r.status == 200));
+    assert!(burst.windows(2).all(|w| w[0].body == w[1].body));
+    assert!(
+        spent < 2 * one_read,
+        "8 identical reads ran {spent} statements; one read runs {one_read}"
+    );
+}
