@@ -175,8 +175,8 @@ def captured_sql(log_path, offset):
         if not m:
             continue
         sql = m.group(1)
-        if "pg_current_snapshot()" in sql:
-            continue  # the read cache's watcher, on its own connection: not the request's work
+        if "pg_current_snapshot()" in sql or sql.startswith("SET "):
+            continue  # the read cache's watcher and connection set-up: not the request's work
         if i + 1 < len(lines) and "DETAIL:  parameters:" in lines[i + 1]:
             params = {int(n): typed(v) for n, v in PARAM.findall(lines[i + 1])}
             for n in sorted(params, reverse=True):
