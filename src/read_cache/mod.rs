@@ -143,7 +143,9 @@ impl ReadCache {
         tokio::pin!(finished);
         // Registered before the builder can finish: its wake-up cannot be missed.
         finished.as_mut().enable();
-        if shared.is_building(&key) {
+        // Unless that build already ended (perhaps replaced by a newer one, whose wake-up
+        // this would never get).
+        if shared.is_building(&key, &running) {
             let _ = tokio::time::timeout(WAIT_FOR_BUILDER, finished).await;
         }
         match shared.hit(&key, req, today) {
@@ -170,8 +172,11 @@ impl Shared {
             .flatten()
     }
 
-    fn is_building(&self, key: &str) -> bool {
-        self.building.lock().is_ok_and(|b| b.contains_key(key))
+    fn is_building(&self, key: &str, build: &Arc<tokio::sync::Notify>) -> bool {
+        self.building.lock().is_ok_and(|b| {
+            b.get(key)
+                .is_some_and(|current| Arc::ptr_eq(current, build))
+        })
     }
 
     fn now_ms(&self) -> u64 {
