@@ -54,8 +54,8 @@ pub struct Config {
     /// Upper bound on waiting for a pooled connection and on any single statement.
     pub db_timeout: Duration,
     pub workers: usize,
-    /// How often the read cache checks for changes made elsewhere; zero turns it off.
-    pub read_cache_interval: Duration,
+    /// The longest the read cache may serve data that changed elsewhere; zero turns it off.
+    pub read_cache_max_stale: Duration,
 }
 
 /// A setting that is present but unusable; the message names the variable.
@@ -150,8 +150,8 @@ impl Config {
             db_pool_size,
             db_timeout: Duration::from_millis(number("POLICYTRACK_DB_TIMEOUT_MS", 5000)?.max(100)),
             workers: number("POLICYTRACK_WORKERS", 0)? as usize,
-            read_cache_interval: Duration::from_millis(
-                number("POLICYTRACK_READ_CACHE_MS", 10)?.min(60_000),
+            read_cache_max_stale: Duration::from_millis(
+                number("POLICYTRACK_READ_CACHE_MS", 250)?.min(60_000),
             ),
         })
     }
@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(config.public_read, None);
         assert_eq!(config.stale_after_days, 90);
         assert_eq!(config.db_timeout, Duration::from_secs(5));
-        assert_eq!(config.read_cache_interval, Duration::from_millis(10));
+        assert_eq!(config.read_cache_max_stale, Duration::from_millis(250));
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl Application {
                 )
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let read_cache = ReadCache::start(database_url, Some(config.read_cache_interval));
+        let read_cache = ReadCache::start(database_url, Some(config.read_cache_max_stale));
         Self::build_with_pools(config, pools.into(), metrics, read_cache)
     }
 

@@ -5,8 +5,10 @@
 //! when the read began; the generation moves on every write through this instance (at once,
 //! before the write is acknowledged) and whenever [`watch`] sees PostgreSQL's transaction
 //! snapshot change (writes through other instances or straight into the database). A hit
-//! needs a snapshot check that began at most `max_age` ago, so a change made elsewhere is
-//! served stale for at most `max_age`: two watch intervals (`POLICYTRACK_READ_CACHE_MS`).
+//! needs a snapshot check that began at most `max_stale` ago (`POLICYTRACK_READ_CACHE_MS`),
+//! so a change made elsewhere is served stale for at most that long. The watcher checks five
+//! times per `max_stale`: a check may be slowed down by a busy machine several times over
+//! before the cache stops answering (it then reads the database until a check gets through).
 //! With the setting at 0 the cache is off and every read goes to the database.
 
 mod watch;
@@ -83,10 +85,10 @@ pub struct Ticket {
 const WAIT_FOR_BUILDER: Duration = Duration::from_secs(2);
 
 impl ReadCache {
-    /// A cache whose entries may lag other writers by at most two `interval`s, watching the
+    /// A cache whose entries may lag other writers by at most `max_stale`, watching the
     /// database at `database_url`; `None` turns it off.
-    pub fn start(database_url: &str, interval: Option<Duration>) -> Self {
-        let Some(interval) = interval.filter(|i| !i.is_zero()) else {
+    pub fn start(database_url: &str, max_stale: Option<Duration>) -> Self {
+        let Some(max_stale) = max_stale.filter(|i| !i.is_zero()) else {
             return Self::default();
         };
         let shared = Arc::new(Shared {
@@ -94,11 +96,12 @@ impl ReadCache {
             generation: AtomicU64::new(1),
             checked_at_ms: AtomicU64::new(0),
             epoch: Instant::now(),
-            max_age_ms: (2 * interval.as_millis() as u64).max(1),
+            max_age_ms: (max_stale.as_millis() as u64).max(1),
             demand: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
             building: Mutex::default(),
         });
+        let interval = (max_stale / 5).max(Duration::from_millis(1));
         watch::spawn(Arc::downgrade(&shared), database_url.to_owned(), interval);
         Self {
             shared: Some(shared),

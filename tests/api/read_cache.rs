@@ -42,7 +42,7 @@ async fn repeated_reads_are_answered_without_the_database_and_match_a_fresh_read
     ];
     let uncached = spawn_app_on(app.db_url.clone(), {
         let mut config = test_config();
-        config.read_cache_interval = Duration::ZERO;
+        config.read_cache_max_stale = Duration::ZERO;
         config
     })
     .await;
@@ -119,18 +119,17 @@ async fn keep_reading(app: &TestApp, path: &str, span: Duration) {
     }
 }
 
-/// A hit needs a snapshot check begun at most two intervals ago; a check begun after a
-/// commit sees it. So once two intervals have passed since a commit, no read can miss it,
-/// however slow the machine. The interval is long here so that the change lands while the
-/// cached entry is still fresh: only the watcher seeing the change can then reveal it.
-const INTERVAL: Duration = Duration::from_millis(200);
+/// A hit needs a snapshot check begun at most `PROMISED` ago; a check begun after a commit
+/// sees it. So once `PROMISED` has passed since a commit, no read can miss it, however slow
+/// the machine. The bound is long here so that the change lands while the cached entry is
+/// still fresh: only the watcher seeing the change can then reveal it.
 const PROMISED: Duration = Duration::from_millis(400);
 
 #[actix_web::test]
 async fn changes_made_elsewhere_are_seen_within_the_promised_bound() {
     let db_url = clone_template().await;
     let mut config = test_config();
-    config.read_cache_interval = INTERVAL;
+    config.read_cache_max_stale = PROMISED;
     let reader = spawn_app_on(db_url.clone(), config).await;
     let writer = spawn_app_on(db_url, test_config()).await;
     let admin = writer.create_user(Role::Admin).await;
@@ -189,7 +188,7 @@ async fn clients_that_only_poll_with_if_none_match_are_answered_from_the_cache()
 #[actix_web::test]
 async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read() {
     let mut config = test_config();
-    config.read_cache_interval = INTERVAL;
+    config.read_cache_max_stale = PROMISED;
     let app = spawn_app_on(clone_template().await, config).await;
     let analyst = app.create_user(Role::Analyst).await;
     let (id, _) = app.recommendation("DEF-3").await;
@@ -199,7 +198,7 @@ async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read()
     let one_read = {
         let uncached = spawn_app_on(app.db_url.clone(), {
             let mut config = test_config();
-            config.read_cache_interval = Duration::ZERO;
+            config.read_cache_max_stale = Duration::ZERO;
             config
         })
         .await;
