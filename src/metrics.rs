@@ -29,7 +29,7 @@ impl Metrics {
     }
 
     /// The exposition text.
-    pub fn render(&self, pools: &[DbPool]) -> String {
+    pub fn render(&self, pool: &DbPool) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -65,21 +65,7 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE policytrack_db_statements_total counter");
         let _ = writeln!(out, "policytrack_db_statements_total {}", self.statements());
-        // One pool per worker: the instance's figures are their sums.
-        let status = pools.iter().map(DbPool::status).fold(
-            deadpool::Status {
-                max_size: 0,
-                size: 0,
-                available: 0,
-                waiting: 0,
-            },
-            |sum, s| deadpool::Status {
-                max_size: sum.max_size + s.max_size,
-                size: sum.size + s.size,
-                available: sum.available + s.available,
-                waiting: sum.waiting + s.waiting,
-            },
-        );
+        let status = pool.status();
         let _ = writeln!(
             out,
             "# HELP policytrack_db_pool_connections Pooled database connections."

@@ -21,10 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
 /// Shared, read-only state of every worker.
 #[derive(Clone)]
 pub struct AppState {
-    /// This worker's own pool (see [`Application::build`]).
     pub pool: DbPool,
-    /// Every worker's pool, for `/metrics`.
-    pub pools: Arc<[DbPool]>,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
@@ -53,41 +50,31 @@ pub struct Application {
 
 impl Application {
     /// Migrates and (when empty) seeds the database, then binds `config.addr`.
-    ///
-    /// Each worker gets its own pool (the configured size shared out): a connection's I/O
-    /// task runs on the worker that opened it, so a request never waits for a wake-up from
-    /// another thread. That cut CPU per request by 10-20% on every database read.
     pub async fn build(config: Config, database_url: &str) -> anyhow::Result<Self> {
         db::run_migrations(database_url).await?;
+        let metrics = Arc::new(Metrics::default());
+        let pool = db::build_pool(
+            database_url,
+            PoolSettings {
+                max_size: config.db_pool_size,
+                timeout: config.db_timeout,
+                statement_counter: Some(Arc::clone(&metrics.db_statements)),
+            },
+        )?;
         {
-            let mut conn = db::connect(database_url).await?;
+            let mut conn = pool.get().await?;
             if let Some(outcome) = seed::seed_if_empty(&mut conn).await? {
                 tracing::info!(?outcome, "seeded an empty database");
             }
         }
-        let metrics = Arc::new(Metrics::default());
-        let workers = worker_count(&config);
-        let pools = (0..workers)
-            .map(|_| {
-                db::build_pool(
-                    database_url,
-                    PoolSettings {
-                        max_size: config.db_pool_size.div_ceil(workers),
-                        timeout: config.db_timeout,
-                        statement_counter: Some(Arc::clone(&metrics.db_statements)),
-                    },
-                )
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
         let read_cache = ReadCache::start(database_url, Some(config.read_cache_max_stale));
-        Self::build_with_pools(config, pools.into(), metrics, read_cache)
+        Self::build_with_pool(config, pool, metrics, read_cache)
     }
 
-    /// Binds and starts serving with existing pools, one per worker (the database is already
-    /// migrated).
-    pub fn build_with_pools(
+    /// Binds and starts serving with an existing pool (the database is already migrated).
+    pub fn build_with_pool(
         config: Config,
-        pools: Arc<[DbPool]>,
+        pool: DbPool,
         metrics: Arc<Metrics>,
         read_cache: ReadCache,
     ) -> anyhow::Result<Self> {
@@ -99,11 +86,13 @@ impl Application {
         let jwt = Arc::new(JwtKeys::new(secret, config.token_ttl));
         let listener = TcpListener::bind(config.addr)?;
         let port = listener.local_addr()?.port();
-        let workers = pools.len();
-        anyhow::ensure!(workers > 0, "no connection pool to serve with");
+        let workers = if config.workers == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            config.workers
+        };
         let state = AppState {
-            pool: pools[0].clone(),
-            pools: Arc::clone(&pools),
+            pool,
             config: Arc::new(config),
             jwt,
             metrics,
@@ -112,14 +101,7 @@ impl Application {
         };
         let spec = openapi::spec();
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();
-        let next_pool = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let server = HttpServer::new(move || {
-            // Called once on each worker's thread (again if a worker restarts).
-            let n = next_pool.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let state = AppState {
-                pool: state.pools[n % state.pools.len()].clone(),
-                ..state.clone()
-            };
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(web::Data::new(state.clone()))
@@ -174,15 +156,7 @@ impl Application {
 async fn metrics_text(state: web::Data<AppState>) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(&state.pools))
-}
-
-fn worker_count(config: &Config) -> usize {
-    if config.workers == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        config.workers
-    }
+        .body(state.metrics.render(&state.pool))
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
