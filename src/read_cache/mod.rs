@@ -67,7 +67,7 @@ struct Entry {
 }
 
 /// What a read does after looking in the cache.
-pub enum Lookup {
+enum Lookup {
     /// Answer with this response: the database is not needed.
     Hit(HttpResponse),
     /// Build the response, then hand it to [`Ticket::keep`].
@@ -75,7 +75,7 @@ pub enum Lookup {
 }
 
 /// A miss, remembering the generation the read began in.
-pub struct Ticket {
+struct Ticket {
     slot: Option<(Arc<Shared>, String, u64, NaiveDate)>,
     /// Set when this read is the one others wait for: dropping the ticket releases them.
     building: Option<(Arc<Shared>, String)>,
@@ -108,10 +108,24 @@ impl ReadCache {
         }
     }
 
+    /// Answers `req` from the cache, or with what `build` answers (kept for the next reads:
+    /// a 200, or from a 304 its ETag). `build` runs only on a miss.
+    pub async fn serve<E>(
+        &self,
+        req: &HttpRequest,
+        today: NaiveDate,
+        build: impl std::future::Future<Output = Result<HttpResponse, E>>,
+    ) -> Result<HttpResponse, E> {
+        match self.lookup(req, today).await {
+            Lookup::Hit(response) => Ok(response),
+            Lookup::Miss(ticket) => Ok(ticket.keep(build.await?)),
+        }
+    }
+
     /// Looks `req` up: a hit is answered (304 when `If-None-Match` matches) without the
     /// database. When the same read is already being built, waits for it first, so a burst
     /// of identical reads after a change costs the database one read, not one per client.
-    pub async fn lookup(&self, req: &HttpRequest, today: NaiveDate) -> Lookup {
+    async fn lookup(&self, req: &HttpRequest, today: NaiveDate) -> Lookup {
         let Some(shared) = &self.shared else {
             return Lookup::Miss(Ticket::idle(None));
         };
@@ -204,7 +218,7 @@ impl Ticket {
 
     /// Keeps a 200 response (or, from a 304, the current ETag) for the generation the read
     /// began in, and returns it.
-    pub fn keep(mut self, response: HttpResponse) -> HttpResponse {
+    fn keep(mut self, response: HttpResponse) -> HttpResponse {
         let Some((shared, key, generation, day)) = self.slot.take() else {
             return response;
         };

@@ -12,7 +12,6 @@ use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::{self, CsvWriter};
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
-use crate::read_cache::Lookup;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -75,41 +74,43 @@ pub async fn list_recommendations(
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::LIST_DEFAULT, false)?;
     let after = parse_cursor(params.cursor.as_deref(), sort.field)?;
     let derivation = state.derivation();
-    let ticket = match state.read_cache.lookup(&req, derivation.today()).await {
-        Lookup::Hit(response) => return Ok(response),
-        Lookup::Miss(ticket) => ticket,
+    let page_response = async {
+        let mut conn = state.pool.get().await?;
+        let views = queries::list(
+            &mut conn,
+            &filters,
+            sort,
+            after.as_ref(),
+            limit,
+            embeds,
+            derivation.today(),
+        )
+        .await?;
+        let rank = match (sort.field, views.get(limit as usize - 1), &filters.q) {
+            (SortField::Relevance, Some(last), Some(q)) if views.len() as i64 > limit => {
+                queries::rank_of(&mut conn, last.recommendation.id, q).await?
+            }
+            _ => 0.0,
+        };
+        drop(conn);
+        let page = pagination::into_page(
+            views,
+            limit,
+            |v| v.cursor(sort.field, rank),
+            |v| recommendation_dto(v, derivation),
+        );
+        let mut response = if as_csv {
+            csv::response(&req, to_csv(&page.items), "recommendations.csv")
+        } else {
+            json_with_etag(&req, &page, None)?
+        };
+        pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
+        Ok::<_, ApiError>(response)
     };
-    let mut conn = state.pool.get().await?;
-    let views = queries::list(
-        &mut conn,
-        &filters,
-        sort,
-        after.as_ref(),
-        limit,
-        embeds,
-        derivation.today(),
-    )
-    .await?;
-    let rank = match (sort.field, views.get(limit as usize - 1), &filters.q) {
-        (SortField::Relevance, Some(last), Some(q)) if views.len() as i64 > limit => {
-            queries::rank_of(&mut conn, last.recommendation.id, q).await?
-        }
-        _ => 0.0,
-    };
-    drop(conn);
-    let page = pagination::into_page(
-        views,
-        limit,
-        |v| v.cursor(sort.field, rank),
-        |v| recommendation_dto(v, derivation),
-    );
-    let mut response = if as_csv {
-        csv::response(&req, to_csv(&page.items), "recommendations.csv")
-    } else {
-        json_with_etag(&req, &page, None)?
-    };
-    pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
-    Ok(ticket.keep(response))
+    state
+        .read_cache
+        .serve(&req, derivation.today(), page_response)
+        .await
 }
 
 /// Get a recommendation
@@ -140,16 +141,9 @@ pub async fn get_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::DETAIL_DEFAULT, true)?;
-    let ticket = match state
-        .read_cache
-        .lookup(&req, state.derivation().today())
-        .await
-    {
-        Lookup::Hit(response) => return Ok(response),
-        Lookup::Miss(ticket) => ticket,
-    };
-    let response = respond_with(&state, &req, id.into_inner(), embeds).await?;
-    Ok(ticket.keep(response))
+    let today = state.derivation().today();
+    let detail = respond_with(&state, &req, id.into_inner(), embeds);
+    state.read_cache.serve(&req, today, detail).await
 }
 
 /// Report and code of `get_report_recommendation`.
@@ -189,27 +183,22 @@ pub async fn get_report_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = Embeds::parse(params.include.as_deref(), Embeds::DETAIL_DEFAULT, true)?;
-    let ticket = match state
-        .read_cache
-        .lookup(&req, state.derivation().today())
-        .await
-    {
-        Lookup::Hit(response) => return Ok(response),
-        Lookup::Miss(ticket) => ticket,
-    };
     let path = path.into_inner();
-    let report = ReportRef::parse(&path.report);
-    let id = {
-        let mut conn = state.pool.get().await?;
-        queries::id_by_code(&mut conn, &report, &path.code)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "recommendation",
-                id: format!("{} in report {}", path.code, path.report),
-            })?
+    let detail = async {
+        let report = ReportRef::parse(&path.report);
+        let id = {
+            let mut conn = state.pool.get().await?;
+            queries::id_by_code(&mut conn, &report, &path.code)
+                .await?
+                .ok_or_else(|| ApiError::NotFound {
+                    resource: "recommendation",
+                    id: format!("{} in report {}", path.code, path.report),
+                })?
+        };
+        respond_with(&state, &req, id, embeds).await
     };
-    let response = respond_with(&state, &req, id, embeds).await?;
-    Ok(ticket.keep(response))
+    let today = state.derivation().today();
+    state.read_cache.serve(&req, today, detail).await
 }
 
 async fn respond_with(

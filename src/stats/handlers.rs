@@ -7,7 +7,6 @@ use crate::domain::Status;
 use crate::error::ApiError;
 use crate::http::conditional;
 use crate::http::responses as r;
-use crate::read_cache::Lookup;
 use crate::recommendations::dto::CategorySummary;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -165,10 +164,19 @@ pub async fn get_stats(
         ));
     }
     let today = state.derivation().today();
-    let ticket = match state.read_cache.lookup(&req, today).await {
-        Lookup::Hit(response) => return Ok(response),
-        Lookup::Miss(ticket) => ticket,
-    };
+    state
+        .read_cache
+        .serve(&req, today, compute(&state, &req, report, today))
+        .await
+}
+
+/// The stats response (or a 304) for `report`, from the stats cache when it holds them.
+async fn compute(
+    state: &AppState,
+    req: &HttpRequest,
+    report: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     // Aggregates change only when the data or the day does: a dashboard polling an unchanged
     // database costs one small query here (and a 304 with its ETag).
@@ -178,11 +186,11 @@ pub async fn get_stats(
         version.recommendations, version.versions
     );
     let etag = format!("W/\"s{:x}\"", fingerprint(&key));
-    if let Some(response) = conditional::not_modified(&req, &etag) {
+    if let Some(response) = conditional::not_modified(req, &etag) {
         return Ok(response);
     }
     if let Some(body) = state.stats_cache.get(&key) {
-        return Ok(ticket.keep(stats_response(body, etag)));
+        return Ok(stats_response(body, etag));
     }
     let groups = queries::group_counts(&mut conn, report).await?;
     let milestones = queries::milestone_counts(&mut conn, report, today).await?;
@@ -192,7 +200,7 @@ pub async fn get_stats(
     let body =
         actix_web::web::Bytes::from(serde_json::to_vec(&stats).map_err(anyhow::Error::from)?);
     state.stats_cache.put(key, body.clone());
-    Ok(ticket.keep(stats_response(body, etag)))
+    Ok(stats_response(body, etag))
 }
 
 fn stats_response(body: actix_web::web::Bytes, etag: String) -> HttpResponse {

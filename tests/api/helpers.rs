@@ -461,4 +461,13 @@ impl TestApp {
         .await
         .expect("count")
     }
+
+    /// SQL statements the server has sent so far (`policytrack_db_statements_total`).
+    pub async fn statements(&self) -> u64 {
+        let text = String::from_utf8(self.get("/metrics").await.body).expect("utf-8");
+        text.lines()
+            .find_map(|l| l.strip_prefix("policytrack_db_statements_total "))
+            .and_then(|n| n.parse::<u64>().ok())
+            .expect("statement counter")
+    }
 }

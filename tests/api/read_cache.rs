@@ -7,22 +7,14 @@ use policytrack::domain::Role;
 use serde_json::json;
 use std::time::Duration;
 
-async fn statements(app: &TestApp) -> u64 {
-    let text = String::from_utf8(app.get("/metrics").await.body).expect("utf-8");
-    text.lines()
-        .find_map(|l| l.strip_prefix("policytrack_db_statements_total "))
-        .and_then(|n| n.parse::<u64>().ok())
-        .expect("statement counter")
-}
-
 /// Reads `path` until one read runs no statement (the cache needs one snapshot check
 /// first); returns that response's body. Panics when it never happens.
 async fn read_until_cached(app: &TestApp, path: &str) -> Vec<u8> {
     for _ in 0..100 {
-        let before = statements(app).await;
+        let before = app.statements().await;
         let response = app.get(path).await;
         assert_eq!(response.status, 200);
-        if statements(app).await == before {
+        if app.statements().await == before {
             return response.body;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -53,19 +45,19 @@ async fn repeated_reads_are_answered_without_the_database_and_match_a_fresh_read
 
         // A conditional read answered from the cache is a 304, again without a statement.
         let etag = app.get(path).await.header("etag").expect("etag");
-        let before = statements(&app).await;
+        let before = app.statements().await;
         let response = app
             .get_with(path, &[("If-None-Match", etag.as_str())])
             .await;
         assert_eq!(response.status, 304, "{path}");
         assert_eq!(response.header("etag").as_deref(), Some(etag.as_str()));
-        assert_eq!(statements(&app).await, before, "{path}");
+        assert_eq!(app.statements().await, before, "{path}");
     }
     // Switched off, every read goes to the database.
-    let before = statements(&uncached).await;
+    let before = uncached.statements().await;
     uncached.get(&paths[0]).await;
     uncached.get(&paths[0]).await;
-    assert!(statements(&uncached).await >= before + 2);
+    assert!(uncached.statements().await >= before + 2);
 }
 
 #[actix_web::test]
@@ -172,12 +164,12 @@ async fn clients_that_only_poll_with_if_none_match_are_answered_from_the_cache()
     let (id, etag) = app.recommendation("TECH-2").await;
     let detail = format!("/api/v1/recommendations/{id}");
     for _ in 0..100 {
-        let before = statements(&app).await;
+        let before = app.statements().await;
         let response = app
             .get_with(&detail, &[("If-None-Match", etag.as_str())])
             .await;
         assert_eq!(response.status, 304);
-        if statements(&app).await == before {
+        if app.statements().await == before {
             return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -202,9 +194,9 @@ async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read()
             config
         })
         .await;
-        let before = statements(&uncached).await;
+        let before = uncached.statements().await;
         uncached.get(&detail).await;
-        statements(&uncached).await - before
+        uncached.statements().await - before
     };
 
     // A write anywhere makes every cached read stale.
@@ -220,9 +212,9 @@ async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read()
         )
         .await;
     assert_eq!(response.status, 200);
-    let before = statements(&app).await;
+    let before = app.statements().await;
     let burst = futures_util::future::join_all((0..8).map(|_| app.get(&detail))).await;
-    let spent = statements(&app).await - before;
+    let spent = app.statements().await - before;
 
     assert!(burst.iter().all(|r| r.status == 200));
     assert!(burst.windows(2).all(|w| w[0].body == w[1].body));

@@ -630,13 +630,13 @@ async fn a_page_of_200_with_every_embed_costs_a_fixed_number_of_statements() {
     }
     let mut costs = Vec::new();
     for limit in [10, 200] {
-        let before = statements(&app).await;
+        let before = app.statements().await;
 
         let page = app
             .get(&format!("/api/v1/recommendations?limit={limit}&include=supporting_agencies,milestones,latest_status_change&report=bulk"))
             .await;
         assert_eq!(page.json()["items"].as_array().expect("items").len(), limit);
-        costs.push(statements(&app).await - before);
+        costs.push(app.statements().await - before);
     }
     println!(
         "statements per page: limit 10 -> {}, limit 200 -> {}",
@@ -644,14 +644,6 @@ async fn a_page_of_200_with_every_embed_costs_a_fixed_number_of_statements() {
     );
     assert_eq!(costs[0], costs[1], "the cost grows with the page size");
     assert!(costs[1] <= 6, "{} statements for one page", costs[1]);
-}
-
-async fn statements(app: &TestApp) -> u64 {
-    let text = String::from_utf8(app.get("/metrics").await.body).expect("utf-8");
-    text.lines()
-        .find_map(|l| l.strip_prefix("policytrack_db_statements_total "))
-        .and_then(|n| n.parse::<u64>().ok())
-        .expect("statement counter")
 }
 
 #[actix_web::test]
