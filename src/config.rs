@@ -127,7 +127,8 @@ impl Config {
                 problem: "must be at least 32 bytes long".into(),
             });
         }
-        let db_pool_size = number("POLICYTRACK_DB_POOL_SIZE", 16)?.clamp(1, 1000) as usize;
+        let db_pool_size =
+            number("POLICYTRACK_DB_POOL_SIZE", default_pool_size())?.clamp(1, 1000) as usize;
         Ok(Self {
             database_url: get("DATABASE_URL").map(Secret::new),
             addr,
@@ -155,6 +156,15 @@ impl Config {
             ),
         })
     }
+}
+
+/// Two connections per core, at least four. More backends than that only queue for the CPU
+/// of a small machine, and there the extra runnable processes show as long latency tails
+/// (on 2 cores: p99 26–235 ms with 8 or 16 connections, 5–20 ms with 4, same throughput).
+fn default_pool_size() -> u64 {
+    std::thread::available_parallelism()
+        .map_or(4, |cores| 2 * cores.get() as u64)
+        .max(4)
 }
 
 #[cfg(test)]
@@ -214,6 +224,14 @@ mod tests {
             config.cors_origins,
             ["https://a.example", "https://b.example"]
         );
+    }
+
+    #[test]
+    fn the_pool_defaults_to_two_connections_per_core_and_follows_the_setting() {
+        let default = config_from(&[]).expect("valid").db_pool_size;
+        assert!(default >= 4 && default % 2 == 0, "{default}");
+        let set = config_from(&[("POLICYTRACK_DB_POOL_SIZE", "7")]).expect("valid");
+        assert_eq!(set.db_pool_size, 7);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Agency reads and writes.
 
 use super::model::Agency;
+use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::agencies;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -20,7 +21,6 @@ pub async fn list(conn: &mut AsyncPgConnection, filter: &AgencyFilter) -> QueryR
     let mut query = agencies::table
         .select(Agency::as_select())
         .order(agencies::code.asc())
-        .limit(filter.limit + 1)
         .into_boxed();
     if let Some(country) = &filter.country {
         query = query.filter(agencies::country.eq(country));
@@ -28,7 +28,7 @@ pub async fn list(conn: &mut AsyncPgConnection, filter: &AgencyFilter) -> QueryR
     if let Some(after) = &filter.after_code {
         query = query.filter(agencies::code.gt(after));
     }
-    query.load(conn).await
+    query.literal_limit(filter.limit + 1).load(conn).await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Agency>> {

@@ -1,5 +1,6 @@
 //! Audit log reads, newest first.
 
+use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::audit_events;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -41,7 +42,6 @@ pub async fn list(
     let mut query = audit_events::table
         .select(AuditEvent::as_select())
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
-        .limit(filter.limit + 1)
         .into_boxed();
     if let Some(t) = &filter.entity_type {
         query = query.filter(audit_events::entity_type.eq(t));
@@ -67,5 +67,5 @@ pub async fn list(
                     .and(audit_events::id.lt(id))),
         );
     }
-    query.load(conn).await
+    query.literal_limit(filter.limit + 1).load(conn).await
 }

@@ -2,6 +2,7 @@
 //! (an external server or the embedded cluster).
 
 pub mod fixed_shape;
+pub mod literal_limit;
 pub mod schema;
 pub mod text_enum;
 

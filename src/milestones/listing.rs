@@ -1,5 +1,6 @@
 //! The cross-recommendation milestone list: filters, due-date order, keyset cursor.
 
+use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{agencies, milestones, recommendations, reports};
 use crate::domain::MilestoneStatus;
 use crate::recommendations::listing::{AgencyRef, NO_TARGET, ReportRef};
@@ -45,7 +46,6 @@ pub async fn list(
             agencies::code.nullable(),
         ))
         .order((milestones::due_sort.asc(), milestones::id.asc()))
-        .limit(limit + 1)
         .into_boxed();
     if !f.statuses.is_empty() {
         query = query.filter(milestones::status.eq_any(f.statuses.clone()));
@@ -93,5 +93,5 @@ pub async fn list(
                 .or(milestones::due_sort.eq(due).and(milestones::id.gt(id))),
         );
     }
-    query.load(conn).await
+    query.literal_limit(limit + 1).load(conn).await
 }

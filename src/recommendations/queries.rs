@@ -5,6 +5,7 @@ use super::listing::{
 };
 use super::model::{Milestone, MilestoneTally, Recommendation, RecommendationAgency, StatusChange};
 use crate::agencies::model::Agency;
+use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{
     agencies, categories, milestone_tallies, milestones, recommendation_agencies, recommendations,
     reports, status_changes,
@@ -67,27 +68,25 @@ impl RecommendationView {
 
 type BoxedList<'a> = diesel::dsl::IntoBoxed<
     'a,
-    diesel::dsl::Limit<
-        diesel::dsl::Select<
-            diesel::dsl::LeftJoin<
-                diesel::dsl::InnerJoin<
-                    diesel::dsl::InnerJoin<recommendations::table, reports::table>,
-                    categories::table,
-                >,
-                agencies::table,
+    diesel::dsl::Select<
+        diesel::dsl::LeftJoin<
+            diesel::dsl::InnerJoin<
+                diesel::dsl::InnerJoin<recommendations::table, reports::table>,
+                categories::table,
             >,
-            (
-                diesel::dsl::AsSelect<Recommendation, Pg>,
-                diesel::dsl::AsSelect<Category, Pg>,
-                diesel::dsl::Nullable<<agencies::table as Table>::AllColumns>,
-                reports::created_at,
-            ),
+            agencies::table,
         >,
+        (
+            diesel::dsl::AsSelect<Recommendation, Pg>,
+            diesel::dsl::AsSelect<Category, Pg>,
+            diesel::dsl::Nullable<<agencies::table as Table>::AllColumns>,
+            reports::created_at,
+        ),
     >,
     Pg,
 >;
 
-fn base_query<'a>(limit: i64) -> BoxedList<'a> {
+fn base_query<'a>() -> BoxedList<'a> {
     recommendations::table
         .inner_join(reports::table)
         .inner_join(categories::table)
@@ -98,7 +97,6 @@ fn base_query<'a>(limit: i64) -> BoxedList<'a> {
             agencies::all_columns.nullable(),
             reports::created_at,
         ))
-        .limit(limit)
         .into_boxed()
 }
 
@@ -113,13 +111,13 @@ pub async fn list(
     embeds: Embeds,
     today: NaiveDate,
 ) -> QueryResult<Vec<RecommendationView>> {
-    let mut query = apply_filters(base_query(limit + 1), filters, today);
+    let mut query = apply_filters(base_query(), filters, today);
     let q = filters.q.clone().unwrap_or_default();
     query = apply_order(query, sort, &q);
     if let Some(cursor) = after {
         query = apply_cursor(query, sort, cursor, &q);
     }
-    let rows: Vec<BaseRow> = query.load(conn).await?;
+    let rows: Vec<BaseRow> = query.literal_limit(limit + 1).load(conn).await?;
     embed(conn, rows, embeds).await
 }
 
@@ -336,7 +334,7 @@ pub async fn find(
     // The embeds need only the id, so they go out with the row in one pipeline.
     let mut shared: &AsyncPgConnection = conn;
     let (rows, loaded): (Vec<BaseRow>, _) = try_join(
-        base_query(1)
+        base_query()
             .filter(recommendations::id.eq(id))
             .load(&mut shared),
         load_embeds(shared, &[id], embeds),
@@ -603,7 +601,6 @@ pub async fn history_page(
             status_changes::id.desc(),
         ))
         .select(StatusChange::as_select())
-        .limit(limit + 1)
         .into_boxed();
     if let Some((at, last)) = before {
         query = query.filter(
@@ -614,7 +611,7 @@ pub async fn history_page(
                     .and(status_changes::id.lt(last))),
         );
     }
-    query.load(conn).await
+    query.literal_limit(limit + 1).load(conn).await
 }
 
 /// The current version alone: enough to answer a conditional GET with 304.

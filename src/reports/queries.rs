@@ -1,6 +1,7 @@
 //! Report reads: the report, its categories, and recommendation counts per category.
 
 use super::model::{Category, Report};
+use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{categories, recommendations, reports};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -21,7 +22,6 @@ pub async fn list(
     let mut query = reports::table
         .select(Report::as_select())
         .order((reports::created_at.asc(), reports::id.asc()))
-        .limit(limit + 1)
         .into_boxed();
     if let Some((at, id)) = after {
         query = query.filter(
@@ -30,7 +30,7 @@ pub async fn list(
                 .or(reports::created_at.eq(at).and(reports::id.gt(id))),
         );
     }
-    let rows = query.load(conn).await?;
+    let rows = query.literal_limit(limit + 1).load(conn).await?;
     with_categories(conn, rows).await
 }
 

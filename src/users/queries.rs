@@ -1,5 +1,6 @@
 //! User reads and writes. `User` never derives `Debug`/`Serialize`: it holds the hash.
 
+use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::users;
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
@@ -63,12 +64,11 @@ pub async fn list(
     let mut query = users::table
         .select(User::as_select())
         .order(users::email.asc())
-        .limit(limit + 1)
         .into_boxed();
     if let Some(after) = after_email {
         query = query.filter(users::email.gt(after));
     }
-    query.load(conn).await
+    query.literal_limit(limit + 1).load(conn).await
 }
 
 /// Applies `changes` when the row is still at `expected_version`; `None` when it is not
