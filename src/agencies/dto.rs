@@ -1,7 +1,9 @@
 //! Agency request and response bodies.
 
 use super::model::Agency;
+use crate::db::schema::agencies;
 use chrono::{DateTime, Utc};
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -58,7 +60,9 @@ impl From<super::queries::AgencyCountsRow> for AgencyCounts {
 }
 
 /// An agency as embedded in other resources.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+// Selectable straight from `agencies`, so embeds read only these four columns.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = agencies, check_for_backend(diesel::pg::Pg))]
 pub struct AgencySummary {
     /// Stable identifier.
     pub id: Uuid,

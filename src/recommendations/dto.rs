@@ -3,15 +3,18 @@
 use super::model::{Milestone, StatusChange};
 use super::queries::RecommendationView;
 use crate::agencies::dto::AgencySummary;
+use crate::db::schema::categories;
 use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
-use crate::reports::model::Category;
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// The category a recommendation belongs to.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+// Selectable straight from `categories`, so a page reads only these columns.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
 pub struct CategorySummary {
     /// Stable identifier.
     pub id: Uuid,
@@ -167,16 +170,6 @@ impl Derivation {
     }
 }
 
-impl From<&Category> for CategorySummary {
-    fn from(c: &Category) -> Self {
-        Self {
-            id: c.id,
-            slug: c.slug.clone(),
-            name: c.name.clone(),
-        }
-    }
-}
-
 pub fn milestone_dto(m: Milestone, today: NaiveDate) -> MilestoneDto {
     MilestoneDto {
         overdue: m.is_overdue(today),
@@ -223,16 +216,9 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
         milestone_count: view.tally.total,
         overdue_milestone_count: view.tally.overdue,
         stale,
-        category: CategorySummary::from(&view.category),
-        lead_agency: view.lead_agency.map(AgencySummary::from),
-        supporting_agencies: view.supporting.map(|list| {
-            list.into_iter()
-                .map(|(link, agency)| SupportingAgency {
-                    agency: agency.into(),
-                    role: link.role,
-                })
-                .collect()
-        }),
+        category: view.category,
+        lead_agency: view.lead_agency,
+        supporting_agencies: view.supporting,
         milestones: view.milestones.map(|ms| {
             ms.into_iter()
                 .map(|m| milestone_dto(m, d.today()))

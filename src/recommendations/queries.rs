@@ -1,17 +1,17 @@
 //! Recommendation reads: a page or one row, then a fixed number of queries for the embeds.
 
+use super::dto::{CategorySummary, SupportingAgency};
 use super::listing::{
     AgencyRef, Cursor, Embeds, Filters, NO_TARGET, ReportRef, Sort, SortField, status_rank,
 };
-use super::model::{Milestone, MilestoneTally, Recommendation, RecommendationAgency, StatusChange};
-use crate::agencies::model::Agency;
+use super::model::{Milestone, MilestoneTally, Recommendation, StatusChange};
+use crate::agencies::dto::AgencySummary;
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{
     agencies, categories, milestone_tallies, milestones, recommendation_agencies, recommendations,
     reports, status_changes,
 };
-use crate::domain::{MilestoneStatus, Status};
-use crate::reports::model::Category;
+use crate::domain::{AgencyRole, MilestoneStatus, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
@@ -24,21 +24,21 @@ use futures_util::future::{try_join, try_join5};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-type BaseRow = (Recommendation, Category, Option<Agency>, DateTime<Utc>);
+/// Only the columns the representation shows are read from the joined tables.
+type BaseRow = (Recommendation, CategorySummary, Option<AgencySummary>);
 
 /// A recommendation with everything its representation embeds.
 #[derive(Debug, Clone)]
 pub struct RecommendationView {
     pub recommendation: Recommendation,
-    pub category: Category,
-    pub lead_agency: Option<Agency>,
-    pub supporting: Option<Vec<(RecommendationAgency, Agency)>>,
+    pub category: CategorySummary,
+    pub lead_agency: Option<AgencySummary>,
+    pub supporting: Option<Vec<SupportingAgency>>,
     pub tally: MilestoneTally,
     pub milestones: Option<Vec<Milestone>>,
     /// `None`: not embedded; `Some(None)`: embedded, but there is no change yet.
     pub latest_change: Option<Option<StatusChange>>,
     pub history: Option<Vec<StatusChange>>,
-    pub report_created_at: DateTime<Utc>,
 }
 
 impl RecommendationView {
@@ -66,21 +66,31 @@ impl RecommendationView {
     }
 }
 
+/// `AgencySummary`'s columns: a left-joined `Selectable` cannot be made nullable.
+type LeadAgencyColumns = (
+    agencies::id,
+    agencies::code,
+    agencies::name,
+    agencies::country,
+);
+const LEAD_AGENCY_COLUMNS: LeadAgencyColumns = (
+    agencies::id,
+    agencies::code,
+    agencies::name,
+    agencies::country,
+);
+
 type BoxedList<'a> = diesel::dsl::IntoBoxed<
     'a,
     diesel::dsl::Select<
         diesel::dsl::LeftJoin<
-            diesel::dsl::InnerJoin<
-                diesel::dsl::InnerJoin<recommendations::table, reports::table>,
-                categories::table,
-            >,
+            diesel::dsl::InnerJoin<recommendations::table, categories::table>,
             agencies::table,
         >,
         (
             diesel::dsl::AsSelect<Recommendation, Pg>,
-            diesel::dsl::AsSelect<Category, Pg>,
-            diesel::dsl::Nullable<<agencies::table as Table>::AllColumns>,
-            reports::created_at,
+            diesel::dsl::AsSelect<CategorySummary, Pg>,
+            diesel::dsl::Nullable<LeadAgencyColumns>,
         ),
     >,
     Pg,
@@ -88,14 +98,12 @@ type BoxedList<'a> = diesel::dsl::IntoBoxed<
 
 fn base_query<'a>() -> BoxedList<'a> {
     recommendations::table
-        .inner_join(reports::table)
         .inner_join(categories::table)
         .left_join(agencies::table)
         .select((
             Recommendation::as_select(),
-            Category::as_select(),
-            agencies::all_columns.nullable(),
-            reports::created_at,
+            CategorySummary::as_select(),
+            LEAD_AGENCY_COLUMNS.nullable(),
         ))
         .into_boxed()
 }
@@ -231,8 +239,13 @@ fn apply_cursor<'a>(query: BoxedList<'a>, sort: Sort, cursor: &Cursor, q: &str) 
 
 fn apply_filters<'a>(mut query: BoxedList<'a>, f: &Filters, today: NaiveDate) -> BoxedList<'a> {
     match &f.report {
-        Some(ReportRef::Id(id)) => query = query.filter(reports::id.eq(*id)),
-        Some(ReportRef::Slug(slug)) => query = query.filter(reports::slug.eq(slug.clone())),
+        Some(ReportRef::Id(id)) => query = query.filter(recommendations::report_id.eq(*id)),
+        Some(ReportRef::Slug(slug)) => {
+            let report = reports::table
+                .filter(reports::slug.eq(slug.clone()))
+                .select(reports::id);
+            query = query.filter(recommendations::report_id.eq_any(report));
+        }
         None => {}
     }
     if let Some(slug) = &f.category_slug {
@@ -379,7 +392,7 @@ async fn embed(
 /// The embeds of some recommendations, before they are matched to their rows.
 struct Embedded {
     tallies: Vec<MilestoneTally>,
-    supporting: Option<Vec<(RecommendationAgency, Agency)>>,
+    supporting: Option<Vec<(Uuid, SupportingAgency)>>,
     milestones: Option<Vec<Milestone>>,
     latest_changes: Option<Vec<StatusChange>>,
     history: Option<Vec<StatusChange>>,
@@ -430,7 +443,7 @@ fn assemble(rows: Vec<BaseRow>, loaded: Embedded) -> Vec<RecommendationView> {
         .collect();
     let mut supporting = loaded
         .supporting
-        .map(|rows| group_by_recommendation(rows, |(link, _)| link.recommendation_id));
+        .map(|rows| group_by_recommendation(rows, |(id, _)| *id));
     let mut milestone_map = loaded
         .milestones
         .map(|rows| group_by_recommendation(rows, |m| m.recommendation_id));
@@ -441,28 +454,26 @@ fn assemble(rows: Vec<BaseRow>, loaded: Embedded) -> Vec<RecommendationView> {
         .history
         .map(|rows| group_by_recommendation(rows, |c| c.recommendation_id));
     rows.into_iter()
-        .map(
-            |(recommendation, category, lead_agency, report_created_at)| {
-                let id = recommendation.id;
-                RecommendationView {
-                    supporting: supporting
-                        .as_mut()
-                        .map(|m| m.remove(&id).unwrap_or_default()),
-                    tally: tallies.remove(&id).unwrap_or_default(),
-                    milestones: milestone_map
-                        .as_mut()
-                        .map(|m| m.remove(&id).unwrap_or_default()),
-                    latest_change: latest_map.as_mut().map(|m| m.remove(&id)),
-                    history: history_map
-                        .as_mut()
-                        .map(|m| m.remove(&id).unwrap_or_default()),
-                    recommendation,
-                    category,
-                    lead_agency,
-                    report_created_at,
-                }
-            },
-        )
+        .map(|(recommendation, category, lead_agency)| {
+            let id = recommendation.id;
+            RecommendationView {
+                supporting: supporting.as_mut().map(|m| {
+                    let links = m.remove(&id).unwrap_or_default();
+                    links.into_iter().map(|(_, link)| link).collect()
+                }),
+                tally: tallies.remove(&id).unwrap_or_default(),
+                milestones: milestone_map
+                    .as_mut()
+                    .map(|m| m.remove(&id).unwrap_or_default()),
+                latest_change: latest_map.as_mut().map(|m| m.remove(&id)),
+                history: history_map
+                    .as_mut()
+                    .map(|m| m.remove(&id).unwrap_or_default()),
+                recommendation,
+                category,
+                lead_agency,
+            }
+        })
         .collect()
 }
 
@@ -507,15 +518,24 @@ impl<'a> Keys<'a> {
 async fn supporting_agencies(
     mut conn: &AsyncPgConnection,
     keys: Keys<'_>,
-) -> QueryResult<Vec<(RecommendationAgency, Agency)>> {
+) -> QueryResult<Vec<(Uuid, SupportingAgency)>> {
     let query = recommendation_agencies::table
         .inner_join(agencies::table)
         .order((recommendation_agencies::role.asc(), agencies::code.asc()))
-        .select((RecommendationAgency::as_select(), Agency::as_select()))
+        .select((
+            recommendation_agencies::recommendation_id,
+            recommendation_agencies::role,
+            AgencySummary::as_select(),
+        ))
         .into_boxed();
-    keys.filter(query, recommendation_agencies::recommendation_id)
+    let rows: Vec<(Uuid, AgencyRole, AgencySummary)> = keys
+        .filter(query, recommendation_agencies::recommendation_id)
         .load(&mut conn)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, role, agency)| (id, SupportingAgency { agency, role }))
+        .collect())
 }
 
 async fn milestone_tallies(
