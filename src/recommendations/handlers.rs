@@ -76,7 +76,7 @@ pub async fn list_recommendations(
     let derivation = state.derivation();
     let page_response = async {
         let mut conn = state.pool.get().await?;
-        let views = queries::list(
+        let queries::Page { views, last_rank } = queries::list(
             &mut conn,
             &filters,
             sort,
@@ -86,17 +86,11 @@ pub async fn list_recommendations(
             derivation.today(),
         )
         .await?;
-        let rank = match (sort.field, views.get(limit as usize - 1), &filters.q) {
-            (SortField::Relevance, Some(last), Some(q)) if views.len() as i64 > limit => {
-                queries::rank_of(&mut conn, last.recommendation.id, q).await?
-            }
-            _ => 0.0,
-        };
         drop(conn);
         let page = pagination::into_page(
             views,
             limit,
-            |v| v.cursor(sort.field, rank),
+            |v| v.cursor(sort.field, last_rank),
             |v| recommendation_dto(v, derivation),
         );
         let mut response = if as_csv {

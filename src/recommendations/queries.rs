@@ -108,7 +108,14 @@ fn base_query<'a>() -> BoxedList<'a> {
         .into_boxed()
 }
 
-/// One page (`limit + 1` rows, so the caller can tell whether more exist).
+/// A page of recommendations (`limit + 1` rows, so the caller can tell whether more exist).
+pub struct Page {
+    pub views: Vec<RecommendationView>,
+    /// In relevance order with more rows to come: the full-text rank of the page's last row,
+    /// which the next cursor holds. Zero otherwise.
+    pub last_rank: f32,
+}
+
 #[tracing::instrument(skip(conn))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -118,7 +125,7 @@ pub async fn list(
     limit: i64,
     embeds: Embeds,
     today: NaiveDate,
-) -> QueryResult<Vec<RecommendationView>> {
+) -> QueryResult<Page> {
     let mut query = apply_filters(base_query(), filters, today);
     let q = filters.q.clone().unwrap_or_default();
     query = apply_order(query, sort, &q);
@@ -126,7 +133,23 @@ pub async fn list(
         query = apply_cursor(query, sort, cursor, &q);
     }
     let rows: Vec<BaseRow> = query.literal_limit(limit + 1).load(conn).await?;
-    embed(conn, rows, embeds).await
+    let last_on_page = match (&filters.q, sort.field) {
+        (Some(q), SortField::Relevance) if rows.len() as i64 > limit => usize::try_from(limit - 1)
+            .ok()
+            .and_then(|last| rows.get(last))
+            .map(|row| (row.0.id, q.as_str())),
+        _ => None,
+    };
+    // The rank for the cursor goes out in the same pipeline as the embeds.
+    let shared: &AsyncPgConnection = conn;
+    let (views, last_rank) = try_join(embed(shared, rows, embeds), async {
+        match last_on_page {
+            Some((id, q)) => rank_of(shared, id, q).await,
+            None => Ok(0.0),
+        }
+    })
+    .await?;
+    Ok(Page { views, last_rank })
 }
 
 /// ORDER BY in the query DSL (a cacheable prepared statement), except for relevance.
@@ -324,7 +347,7 @@ fn apply_filters<'a>(mut query: BoxedList<'a>, f: &Filters, today: NaiveDate) ->
 }
 
 /// The full-text rank of one row (for the relevance cursor of a page's last row).
-pub async fn rank_of(conn: &mut AsyncPgConnection, id: Uuid, q: &str) -> QueryResult<f32> {
+async fn rank_of(mut conn: &AsyncPgConnection, id: Uuid, q: &str) -> QueryResult<f32> {
     recommendations::table
         .find(id)
         .select(
@@ -332,7 +355,7 @@ pub async fn rank_of(conn: &mut AsyncPgConnection, id: Uuid, q: &str) -> QueryRe
                 .bind::<Text, _>(q.to_owned())
                 .sql("))"),
         )
-        .first(conn)
+        .first(&mut conn)
         .await
 }
 
