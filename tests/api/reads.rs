@@ -534,6 +534,40 @@ async fn stats_answer_304_while_nothing_changed() {
 }
 
 #[actix_web::test]
+async fn concurrent_first_stats_requests_compute_the_aggregates_once() {
+    // The read cache is off, so every request reaches the stats cache itself.
+    let app = spawn_app_on(clone_template().await, {
+        let mut config = test_config();
+        config.read_cache_max_stale = std::time::Duration::ZERO;
+        config
+    })
+    .await;
+    let before = app.statements().await;
+    app.get("/api/v1/stats").await;
+    let cold = app.statements().await - before;
+    let before = app.statements().await;
+    app.get("/api/v1/stats").await;
+    let warm = app.statements().await - before;
+    assert!(cold > warm, "cold {cold}, warm {warm}");
+
+    // Fill the pool first, so that no connection set-up is counted below.
+    futures_util::future::join_all((0..8).map(|_| app.get("/api/v1/stats"))).await;
+
+    // Another report filter is another key: eight requests for it arrive together. Each
+    // checks the data version; one computes, the others wait for it (32 statements without).
+    let path = "/api/v1/stats?report=charting-a-path-in-the-uncharted-domain";
+    let before = app.statements().await;
+    let burst = futures_util::future::join_all((0..8).map(|_| app.get(path))).await;
+    let spent = app.statements().await - before;
+    assert!(burst.iter().all(|r| r.status == 200));
+    assert!(burst.windows(2).all(|w| w[0].body == w[1].body));
+    assert!(
+        spent < 8 * warm + 2 * (cold - warm),
+        "8 first requests ran {spent} statements; a cold one runs {cold}, a warm one {warm}"
+    );
+}
+
+#[actix_web::test]
 async fn agencies_carry_their_counts() {
     let app = spawn_app().await;
     populate(&app).await;
