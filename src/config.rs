@@ -127,8 +127,7 @@ impl Config {
                 problem: "must be at least 32 bytes long".into(),
             });
         }
-        let db_pool_size =
-            number("POLICYTRACK_DB_POOL_SIZE", default_pool_size())?.clamp(1, 1000) as usize;
+        let db_pool_size = number("POLICYTRACK_DB_POOL_SIZE", 16)?.clamp(1, 1000) as usize;
         Ok(Self {
             database_url: get("DATABASE_URL").map(Secret::new),
             addr,
@@ -156,16 +155,6 @@ impl Config {
             ),
         })
     }
-}
-
-/// Three connections per core, at least four. More backends than that only queue for the CPU
-/// of a small machine, and there the extra runnable processes show as long latency tails (on
-/// 2 cores, 10,000-row pages at 16 clients: p99 26–235 ms with 8 or 16 connections, 7–31 ms
-/// with 6, same throughput); fewer leave cheap pipelined reads waiting for a connection.
-fn default_pool_size() -> u64 {
-    std::thread::available_parallelism()
-        .map_or(4, |cores| 3 * cores.get() as u64)
-        .max(4)
 }
 
 #[cfg(test)]
@@ -225,15 +214,6 @@ mod tests {
             config.cors_origins,
             ["https://a.example", "https://b.example"]
         );
-    }
-
-    #[test]
-    fn the_pool_defaults_to_three_connections_per_core_and_follows_the_setting() {
-        let default = config_from(&[]).expect("valid").db_pool_size;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        assert_eq!(default, (3 * cores).max(4));
-        let set = config_from(&[("POLICYTRACK_DB_POOL_SIZE", "7")]).expect("valid");
-        assert_eq!(set.db_pool_size, 7);
     }
 
     #[test]

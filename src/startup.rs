@@ -22,6 +22,8 @@ use utoipa_swagger_ui::SwaggerUi;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
+    /// Turns for list pages, exports and aggregates on that pool.
+    pub scans: Arc<db::scans::Scans>,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
@@ -93,6 +95,7 @@ impl Application {
         };
         let state = AppState {
             pool,
+            scans: Arc::new(db::scans::Scans::per_core(config.db_timeout)),
             config: Arc::new(config),
             jwt,
             metrics,

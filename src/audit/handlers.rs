@@ -132,7 +132,7 @@ pub async fn list_audit_events(
             .transpose()?,
         limit,
     };
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.scans.connection(&state.pool).await?;
     let rows = queries::list(&mut conn, &filter).await?;
     let page = pagination::into_page(rows, limit, |e| (e.occurred_at, e.id), AuditEventDto::from);
     let mut response = json_with_etag(&req, &page, None)?;

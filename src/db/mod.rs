@@ -3,6 +3,7 @@
 
 pub mod fixed_shape;
 pub mod literal_limit;
+pub mod scans;
 pub mod schema;
 pub mod text_enum;
 

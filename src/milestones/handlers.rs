@@ -142,7 +142,7 @@ pub async fn list_milestones(
         .map(pagination::decode_cursor::<(NaiveDate, Uuid)>)
         .transpose()?;
     let today = state.derivation().today();
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.scans.connection(&state.pool).await?;
     let rows = listing::list(&mut conn, &filters, after, limit, today).await?;
     drop(conn);
     let page = pagination::into_page(

@@ -75,7 +75,7 @@ pub async fn list_recommendations(
     let after = parse_cursor(params.cursor.as_deref(), sort.field)?;
     let derivation = state.derivation();
     let page_response = async {
-        let mut conn = state.pool.get().await?;
+        let mut conn = state.scans.connection(&state.pool).await?;
         let queries::Page { views, last_rank } = queries::list(
             &mut conn,
             &filters,

@@ -200,7 +200,7 @@ async fn compute(
     if let Some(body) = state.stats_cache.get(&key) {
         return Ok(stats_response(body, etag));
     }
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.scans.connection(&state.pool).await?;
     let groups = queries::group_counts(&mut conn, report).await?;
     let milestones = queries::milestone_counts(&mut conn, report, today).await?;
     let progress = (queries::mean_progress(&mut conn, report).await? * 10.0).round() / 10.0;

@@ -184,7 +184,7 @@ pub async fn list_timeline(
         Some((d, k, i)) => (Some(d), Some(k), Some(i)),
         None => (None, None, None),
     };
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.scans.connection(&state.pool).await?;
     let rows: Vec<EventRow> = diesel::sql_query(EVENTS_SQL)
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
