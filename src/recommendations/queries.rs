@@ -152,6 +152,12 @@ pub async fn list(
     Ok(Page { views, last_rank })
 }
 
+/// The search as a subquery that runs once per statement. In a generic plan, a function of a
+/// parameter is not folded into a constant: a bare `websearch_to_tsquery('english', $1)` is
+/// parsed again for every row ranked.
+const TSQUERY_OPEN: &str = "(SELECT websearch_to_tsquery('english', ";
+const TSQUERY_CLOSE: &str = "))";
+
 /// ORDER BY in the query DSL (a cacheable prepared statement), except for relevance.
 fn apply_order<'a>(query: BoxedList<'a>, sort: Sort, q: &str) -> BoxedList<'a> {
     use recommendations as r;
@@ -191,9 +197,9 @@ fn apply_order<'a>(query: BoxedList<'a>, sort: Sort, q: &str) -> BoxedList<'a> {
         (SortField::Relevance, descending) => {
             let dir = if descending { "DESC" } else { "ASC" };
             query.order_by(
-                sql::<Float>("ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+                sql::<Float>(&format!("ts_rank(recommendations.search, {TSQUERY_OPEN}"))
                     .bind::<Text, _>(q.to_owned())
-                    .sql(&format!(")) {dir}, recommendations.id {dir}")),
+                    .sql(&format!("{TSQUERY_CLOSE}) {dir}, recommendations.id {dir}")),
             )
         }
     }
@@ -241,10 +247,10 @@ macro_rules! keyset {
 fn apply_cursor<'a>(query: BoxedList<'a>, sort: Sort, cursor: &Cursor, q: &str) -> BoxedList<'a> {
     if let Cursor::Relevance { w, i } = cursor {
         return query.filter(
-            sql::<Bool>("(ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+            sql::<Bool>(&format!("(ts_rank(recommendations.search, {TSQUERY_OPEN}"))
                 .bind::<Text, _>(q.to_owned())
                 .sql(&format!(
-                    ")), recommendations.id) {} (",
+                    "{TSQUERY_CLOSE}), recommendations.id) {} (",
                     if sort.descending { "<" } else { ">" }
                 ))
                 .bind::<Float, _>(*w)
@@ -338,9 +344,9 @@ fn apply_filters<'a>(mut query: BoxedList<'a>, f: &Filters, today: NaiveDate) ->
     }
     if let Some(q) = &f.q {
         query = query.filter(
-            sql::<Bool>("recommendations.search @@ websearch_to_tsquery('english', ")
+            sql::<Bool>(&format!("recommendations.search @@ {TSQUERY_OPEN}"))
                 .bind::<Text, _>(q.clone())
-                .sql(")"),
+                .sql(TSQUERY_CLOSE),
         );
     }
     query
@@ -351,9 +357,9 @@ async fn rank_of(mut conn: &AsyncPgConnection, id: Uuid, q: &str) -> QueryResult
     recommendations::table
         .find(id)
         .select(
-            sql::<Float>("ts_rank(recommendations.search, websearch_to_tsquery('english', ")
+            sql::<Float>(&format!("ts_rank(recommendations.search, {TSQUERY_OPEN}"))
                 .bind::<Text, _>(q.to_owned())
-                .sql("))"),
+                .sql(&format!("{TSQUERY_CLOSE})")),
         )
         .first(&mut conn)
         .await
