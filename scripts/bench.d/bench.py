@@ -399,8 +399,12 @@ def scale(work):
         "stats (all)": "/api/v1/stats",
     }
     out = {"rows": counts, "generate_seconds": generated, "queries": {}}
+    # One stall of this shared machine sets a run's p99 (see docs/performance.md), so each
+    # query runs three times and the run with the median p99 is kept, with all three p99s.
     for label, path in urls.items():
-        out["queries"][label] = wrk(base + path, seconds=SCALE_SECONDS, rss_of=server.rss_kib)
+        runs = sorted((wrk(base + path, seconds=SCALE_SECONDS, rss_of=server.rss_kib) for _ in range(3)),
+                      key=lambda run: run["p99_ms"])
+        out["queries"][label] = dict(runs[1], p99_runs_ms=[run["p99_ms"] for run in runs])
     explain_hot_queries(server, {k: urls[k] for k in ["first page (50)", "page at depth 9,000",
                                                        "status + country filter", "detail with embeds",
                                                        "milestones overdue"]})
@@ -445,9 +449,11 @@ def report(results):
     sc = results["scale"]
     print(f"\n== scale: reports, recommendations, milestones, status changes = {sc['rows']} "
           f"(generated in {sc['generate_seconds']} s; read cache off)")
+    print("(median run of three; p99 of each run in brackets)")
     for label, q in sc["queries"].items():
+        runs = "/".join(f"{p:.0f}" for p in q["p99_runs_ms"])
         print(f"{label:<28} {q['rps']:>8.0f} rps  p50 {q['p50_ms']:>6.2f} ms  p99 {q['p99_ms']:>6.2f} ms "
-              f"(target p99 20 ms)  RSS {q['rss_mib']} MiB")
+              f"[{runs}] (target p99 20 ms)  RSS {q['rss_mib']} MiB")
     print(f"\nfigures written to {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
 
 
