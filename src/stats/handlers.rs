@@ -180,7 +180,7 @@ async fn compute(
     report: Option<&str>,
     today: chrono::NaiveDate,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.scans.connection(&state.pool).await?;
     // Aggregates change only when the data or the day does: a dashboard polling an unchanged
     // database costs one small query here (and a 304 with its ETag).
     let version = queries::data_version(&mut conn, report).await?;
