@@ -23,7 +23,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct AppState {
     pub pool: DbPool,
     /// Turns for list pages, exports and aggregates on that pool.
-    pub scans: Arc<db::scans::Scans>,
+    pub scans: db::scans::Scans,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
@@ -69,7 +69,7 @@ impl Application {
                 tracing::info!(?outcome, "seeded an empty database");
             }
         }
-        let read_cache = ReadCache::start(database_url, Some(config.read_cache_max_stale));
+        let read_cache = ReadCache::start(database_url, config.read_cache_max_stale);
         Self::build_with_pool(config, pool, metrics, read_cache)
     }
 
@@ -95,7 +95,7 @@ impl Application {
         };
         let state = AppState {
             pool,
-            scans: Arc::new(db::scans::Scans::per_core(config.db_timeout)),
+            scans: db::scans::Scans::per_core(config.db_timeout),
             config: Arc::new(config),
             jwt,
             metrics,

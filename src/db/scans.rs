@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// Cheap to clone: clones share the same turns.
+#[derive(Clone)]
 pub struct Scans {
     permits: Arc<Semaphore>,
     /// Bound on waiting for a turn, like the pool's own wait.

@@ -47,6 +47,10 @@ struct Shared {
     /// Set by lookups, so the watcher only polls while reads are arriving.
     demand: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Signalled after each successful snapshot check.
+    checked: tokio::sync::Notify,
+    /// How often the watcher checks while reads arrive.
+    interval: Duration,
     /// Reads being built for a key: others asking for it meanwhile wait for that one.
     building: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
 }
@@ -86,11 +90,12 @@ const WAIT_FOR_BUILDER: Duration = Duration::from_secs(2);
 
 impl ReadCache {
     /// A cache whose entries may lag other writers by at most `max_stale`, watching the
-    /// database at `database_url`; `None` turns it off.
-    pub fn start(database_url: &str, max_stale: Option<Duration>) -> Self {
-        let Some(max_stale) = max_stale.filter(|i| !i.is_zero()) else {
+    /// database at `database_url`; zero turns it off.
+    pub fn start(database_url: &str, max_stale: Duration) -> Self {
+        if max_stale.is_zero() {
             return Self::default();
-        };
+        }
+        let interval = (max_stale / 5).max(Duration::from_millis(1));
         let shared = Arc::new(Shared {
             entries: Mutex::default(),
             generation: AtomicU64::new(1),
@@ -99,9 +104,10 @@ impl ReadCache {
             max_age_ms: (max_stale.as_millis() as u64).max(1),
             demand: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
+            checked: tokio::sync::Notify::new(),
+            interval,
             building: Mutex::default(),
         });
-        let interval = (max_stale / 5).max(Duration::from_millis(1));
         watch::spawn(Arc::downgrade(&shared), database_url.to_owned(), interval);
         Self {
             shared: Some(shared),
@@ -132,13 +138,13 @@ impl ReadCache {
         if !shared.demand.swap(true, Ordering::AcqRel) {
             shared.wake.notify_one();
         }
+        let Some(generation) = shared.fresh_generation().await else {
+            return Lookup::Miss(Ticket::idle(None));
+        };
         let key = key_of(req);
         if let Some(hit) = shared.hit(&key, req, today) {
             return Lookup::Hit(hit);
         }
-        let Some(generation) = shared.current_generation() else {
-            return Lookup::Miss(Ticket::idle(None));
-        };
         let slot = Some((Arc::clone(shared), key.clone(), generation, today));
         let running = match shared.building.lock() {
             Ok(mut building) => match building.get(&key) {
@@ -198,6 +204,26 @@ impl Shared {
 
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// The generation, waiting for the watcher's next check when the last one is too old.
+    /// After a quiet spell the watcher has only just been woken: without the wait, every
+    /// read of the burst that ends the spell would go to the database on its own. The wait
+    /// is at most one polling interval, so a watcher that cannot get through (a busy machine,
+    /// a lost database) holds reads up only that long before they go to the database.
+    async fn fresh_generation(&self) -> Option<u64> {
+        if let Some(generation) = self.current_generation() {
+            return Some(generation);
+        }
+        let checked = self.checked.notified();
+        tokio::pin!(checked);
+        // Registered before looking again, so a check ending in between is not missed.
+        checked.as_mut().enable();
+        if let Some(generation) = self.current_generation() {
+            return Some(generation);
+        }
+        let _ = tokio::time::timeout(self.interval, checked).await;
+        self.current_generation()
     }
 
     /// The generation, while the last snapshot check is recent enough to trust.

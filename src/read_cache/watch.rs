@@ -54,6 +54,7 @@ async fn watch(shared: Weak<Shared>, database_url: String, interval: Duration) {
                         last_snapshot = Some(current);
                     }
                     cache.checked_at_ms.store(began, Ordering::SeqCst);
+                    cache.checked.notify_waiters();
                     interval
                 }
                 Err(error) => {

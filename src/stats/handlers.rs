@@ -196,7 +196,7 @@ async fn compute(
         return Ok(stats_response(body, etag));
     }
     drop(conn);
-    let _turn = state.stats_cache.computing.lock().await;
+    let _computing = state.stats_cache.computing.lock().await;
     if let Some(body) = state.stats_cache.get(&key) {
         return Ok(stats_response(body, etag));
     }

@@ -178,6 +178,7 @@ async fn clients_that_only_poll_with_if_none_match_are_answered_from_the_cache()
 }
 
 #[actix_web::test]
+#[ignore = "needs the test cluster quiet: scripts/test runs it alone, after the others"]
 async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read() {
     let mut config = test_config();
     config.read_cache_max_stale = PROMISED;
@@ -212,6 +213,9 @@ async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read()
         )
         .await;
     assert_eq!(response.status, 200);
+    // The watcher sees that commit too and moves the generation once more; let that happen
+    // first, or the burst's one read may be built for the generation just left behind.
+    keep_reading(&app, &format!("/api/v1/recommendations/{other}"), PROMISED).await;
     let before = app.statements().await;
     let burst = futures_util::future::join_all((0..8).map(|_| app.get(&detail))).await;
     let spent = app.statements().await - before;
@@ -221,5 +225,34 @@ async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read()
     assert!(
         spent < 2 * one_read,
         "8 identical reads ran {spent} statements; one read runs {one_read}"
+    );
+}
+
+#[actix_web::test]
+#[ignore = "needs the test cluster quiet: scripts/test runs it alone, after the others"]
+async fn a_read_after_a_quiet_spell_is_answered_from_the_cache() {
+    let mut config = test_config();
+    config.read_cache_max_stale = PROMISED;
+    let app = spawn_app_on(clone_template().await, config).await;
+    let (id, _) = app.recommendation("POL-1").await;
+    let detail = format!("/api/v1/recommendations/{id}");
+    // Longer than the bound without a read: the watcher has gone idle, and its last check is
+    // too old to trust. The next read waits for a fresh check instead of reading the database.
+    // The snapshot is the whole cluster's, which other tests write to meanwhile, so a quiet
+    // spell may end with a real change: a few tries, of which one must be a hit (without the
+    // wait, none ever is).
+    let mut hits = 0;
+    for _ in 0..5 {
+        read_until_cached(&app, &detail).await;
+        tokio::time::sleep(PROMISED * 2).await;
+        let before = app.statements().await;
+        assert_eq!(app.get(&detail).await.status, 200);
+        if app.statements().await == before {
+            hits += 1;
+        }
+    }
+    assert!(
+        hits > 0,
+        "every read after a quiet spell went to the database"
     );
 }
