@@ -144,6 +144,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let url = database.url.clone();
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(config.clone(), &url).await?;
+                app.stop_on_signals()?;
                 tracing::info!(addr = %config.addr, port = app.port(), "listening");
                 app.run_until_stopped().await?;
                 tracing::info!("stopped");

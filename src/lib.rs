@@ -17,6 +17,7 @@ pub mod read_cache;
 pub mod recommendations;
 pub mod reports;
 pub mod seed;
+pub mod shutdown;
 pub mod startup;
 pub mod stats;
 pub mod telemetry;

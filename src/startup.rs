@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::http::{input, middleware};
 use crate::metrics::Metrics;
 use crate::read_cache::{self, ReadCache};
-use crate::{api, openapi, seed};
+use crate::{api, openapi, seed, shutdown};
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
@@ -139,7 +139,9 @@ impl Application {
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(2))
         .keep_alive(Duration::from_secs(30))
-        .shutdown_timeout(10)
+        .shutdown_timeout(shutdown::HTTP_DRAIN.as_secs())
+        // Signals are ours (`shutdown`): a stop must end the process within a bound.
+        .disable_signals()
         .listen(listener)?
         .run();
         Ok(Self { port, server })
@@ -149,7 +151,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Stops the server on SIGTERM (draining requests) or SIGINT, within `shutdown::BOUND`.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
+        shutdown::watch_signals(self.server.handle())
+    }
+
+    /// Serves until stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

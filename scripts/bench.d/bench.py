@@ -75,7 +75,13 @@ class Server:
     def stop(self):
         if self.proc:
             self.proc.terminate()
-            self.proc.wait(timeout=60)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                print("WARNING: the server was still running 60 s after SIGTERM; killed it",
+                      flush=True)
+                self.proc.kill()
+                self.proc.wait()
             self.proc = None
 
     def rss_kib(self):

@@ -4,7 +4,7 @@
 use crate::helpers::scratch_dir;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn policytrack(data_dir: &Path) -> Command {
@@ -73,6 +73,40 @@ fn postmaster_running(data_dir: &Path) -> bool {
     data_dir.join("postgres/pgdata/postmaster.pid").exists()
 }
 
+fn send_signal(server: &Child, signal: libc::c_int) {
+    // SAFETY: plain kill(2) on our child.
+    unsafe {
+        libc::kill(server.id() as i32, signal);
+    }
+}
+
+/// Sends `signal` and waits for the exit. A server still running after `within` is killed
+/// and the test fails: a stop must never hang.
+fn stop_with(server: &mut Child, signal: libc::c_int, within: Duration) -> ExitStatus {
+    send_signal(server, signal);
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = server.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("the server was still running {within:?} after signal {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn serve(data_dir: &Path, port: u16) -> Child {
+    policytrack(data_dir)
+        .env("POLICYTRACK_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve")
+}
+
 #[test]
 fn subcommands_share_the_embedded_database_with_a_running_server() {
     let dir = scratch_dir("cli");
@@ -85,12 +119,7 @@ fn subcommands_share_the_embedded_database_with_a_running_server() {
 
     // With a server: the same data, and a seed joins the running cluster.
     let port = free_port();
-    let mut server = policytrack(&dir)
-        .env("POLICYTRACK_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
+    let mut server = serve(&dir, port);
     let response = wait_for_http(port, &mut server);
     assert_eq!(response.matches("\"code\":").count(), 15);
     let again = run(&dir, &["seed"]);
@@ -101,16 +130,45 @@ fn subcommands_share_the_embedded_database_with_a_running_server() {
     );
 
     // SIGTERM: the server stops and takes PostgreSQL down with it.
-    // SAFETY: plain kill(2) on our child.
-    unsafe {
-        libc::kill(server.id() as i32, libc::SIGTERM);
-    }
-    let status = server.wait().expect("wait");
+    let status = stop_with(&mut server, libc::SIGTERM, Duration::from_secs(60));
     assert!(status.success(), "serve exited with {status}");
     assert!(
         !postmaster_running(&dir),
         "PostgreSQL left running after serve stopped"
     );
+}
+
+#[test]
+fn a_second_signal_ends_a_draining_server_at_once_and_postgres_with_it() {
+    use std::io::Write;
+    let dir = scratch_dir("cli-stop");
+    let port = free_port();
+    let mut server = serve(&dir, port);
+    wait_for_http(port, &mut server);
+
+    // A request whose headers never end: SIGTERM lets it finish (up to the drain bound)...
+    let mut held = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    held.write_all(b"GET /api/v1/recommendations HTTP/1.1\r\nHost: localhost\r\n")
+        .expect("write");
+    send_signal(&server, libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        server.try_wait().expect("try_wait").is_none(),
+        "SIGTERM did not wait for the request in flight"
+    );
+
+    // ...and a second signal does not: the process ends, and its PostgreSQL quits with it.
+    let status = stop_with(&mut server, libc::SIGINT, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(1), "{status}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while postmaster_running(&dir) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !postmaster_running(&dir),
+        "PostgreSQL left running after its server was cut short"
+    );
+    drop(held);
 }
 
 #[test]
@@ -147,20 +205,11 @@ fn user_create_reads_the_password_from_stdin_and_the_user_can_log_in() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("created admin ops@example.org"));
 
     let port = free_port();
-    let mut server = policytrack(&dir)
-        .env("POLICYTRACK_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
+    let mut server = serve(&dir, port);
     wait_for_http(port, &mut server);
     let body = r#"{"email":"ops@example.org","password":"a sufficiently long password"}"#;
     let response = http_post(port, "/api/v1/auth/token", body).unwrap_or_default();
-    // SAFETY: plain kill(2) on our child.
-    unsafe {
-        libc::kill(server.id() as i32, libc::SIGTERM);
-    }
-    server.wait().expect("wait");
+    stop_with(&mut server, libc::SIGTERM, Duration::from_secs(60));
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("access_token"));
 
