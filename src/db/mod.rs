@@ -1,6 +1,7 @@
 //! Database access: the async connection pool, embedded migrations, and the database target
 //! (an external server or the embedded cluster).
 
+pub mod cached_sql;
 pub mod fixed_shape;
 pub mod literal_limit;
 pub mod scans;

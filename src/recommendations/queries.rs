@@ -6,6 +6,7 @@ use super::listing::{
 };
 use super::model::{Milestone, MilestoneTally, Recommendation, StatusChange};
 use crate::agencies::dto::AgencySummary;
+use crate::db::cached_sql::sql;
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{
     agencies, categories, milestone_tallies, milestones, recommendation_agencies, recommendations,
@@ -13,7 +14,6 @@ use crate::db::schema::{
 };
 use crate::domain::{AgencyRole, MilestoneStatus, Status};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_dsl::methods;
