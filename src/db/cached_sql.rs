@@ -44,8 +44,9 @@ pub struct Bind<Before, Value> {
     value: Value,
 }
 
-impl<ST: TypedExpressionType, Before> Sql<ST, Before> {
-    pub fn bind<BindST, U>(self, value: U) -> Bind<Self, U::Expression>
+/// `.bind()`: a value after the text so far, sent as a parameter.
+pub trait BindDsl: Expression + Sized {
+    fn bind<BindST, U>(self, value: U) -> Bind<Self, U::Expression>
     where
         BindST: SqlType + TypedExpressionType,
         U: AsExpression<BindST>,
@@ -57,18 +58,11 @@ impl<ST: TypedExpressionType, Before> Sql<ST, Before> {
     }
 }
 
-impl<Before: Expression, Value> Bind<Before, Value> {
-    pub fn bind<BindST, U>(self, value: U) -> Bind<Self, U::Expression>
-    where
-        BindST: SqlType + TypedExpressionType,
-        U: AsExpression<BindST>,
-    {
-        Bind {
-            before: self,
-            value: value.as_expression(),
-        }
-    }
+impl<ST: TypedExpressionType, Before> BindDsl for Sql<ST, Before> {}
 
+impl<Before: Expression, Value> BindDsl for Bind<Before, Value> {}
+
+impl<Before: Expression, Value> Bind<Before, Value> {
     pub fn sql(self, text: &str) -> Sql<Before::SqlType, Self> {
         Sql {
             before: self,

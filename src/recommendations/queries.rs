@@ -6,7 +6,7 @@ use super::listing::{
 };
 use super::model::{Milestone, MilestoneTally, Recommendation, StatusChange};
 use crate::agencies::dto::AgencySummary;
-use crate::db::cached_sql::sql;
+use crate::db::cached_sql::{BindDsl, sql};
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{
     agencies, categories, milestone_tallies, milestones, recommendation_agencies, recommendations,
