@@ -22,6 +22,13 @@ async fn read_until_cached(app: &TestApp, path: &str) -> Vec<u8> {
     panic!("{path} was never answered from the cache");
 }
 
+/// A service on `db_url` whose cache may lag other writers by at most `PROMISED`.
+async fn spawn_promising_app(db_url: String) -> TestApp {
+    let mut config = test_config();
+    config.read_cache_max_stale = PROMISED;
+    spawn_app_on(db_url, config).await
+}
+
 #[actix_web::test]
 async fn repeated_reads_are_answered_without_the_database_and_match_a_fresh_read() {
     let app = spawn_app().await;
@@ -120,9 +127,7 @@ const PROMISED: Duration = Duration::from_millis(400);
 #[actix_web::test]
 async fn changes_made_elsewhere_are_seen_within_the_promised_bound() {
     let db_url = clone_template().await;
-    let mut config = test_config();
-    config.read_cache_max_stale = PROMISED;
-    let reader = spawn_app_on(db_url.clone(), config).await;
+    let reader = spawn_promising_app(db_url.clone()).await;
     let writer = spawn_app_on(db_url, test_config()).await;
     let admin = writer.create_user(Role::Admin).await;
     let (id, etag) = reader.recommendation("COM-1").await;
@@ -180,9 +185,7 @@ async fn clients_that_only_poll_with_if_none_match_are_answered_from_the_cache()
 #[actix_web::test]
 #[ignore = "needs the test cluster quiet: scripts/test runs it alone, after the others"]
 async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read() {
-    let mut config = test_config();
-    config.read_cache_max_stale = PROMISED;
-    let app = spawn_app_on(clone_template().await, config).await;
+    let app = spawn_promising_app(clone_template().await).await;
     let analyst = app.create_user(Role::Analyst).await;
     let (id, _) = app.recommendation("DEF-3").await;
     let (other, other_etag) = app.recommendation("POL-3").await;
@@ -231,9 +234,7 @@ async fn a_burst_of_identical_reads_after_a_change_costs_the_database_one_read()
 #[actix_web::test]
 #[ignore = "needs the test cluster quiet: scripts/test runs it alone, after the others"]
 async fn a_read_after_a_quiet_spell_is_answered_from_the_cache() {
-    let mut config = test_config();
-    config.read_cache_max_stale = PROMISED;
-    let app = spawn_app_on(clone_template().await, config).await;
+    let app = spawn_promising_app(clone_template().await).await;
     let (id, _) = app.recommendation("POL-1").await;
     let detail = format!("/api/v1/recommendations/{id}");
     // Longer than the bound without a read: the watcher has gone idle, and its last check is
