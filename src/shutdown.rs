@@ -40,9 +40,12 @@ pub fn watch_signals(server: ServerHandle) -> std::io::Result<()> {
 }
 
 async fn stop_on_signal(server: ServerHandle, mut terminate: Signal, mut interrupt: Signal) {
+    // `None` only if the signal driver is gone: then no signal can come, and nothing is left
+    // to do (a `select!` with every branch disabled would panic instead).
     let graceful = tokio::select! {
         Some(()) = terminate.recv() => true,
         Some(()) = interrupt.recv() => false,
+        else => return,
     };
     tracing::info!(graceful, "stopping");
     arm_watchdog(BOUND, || {
@@ -55,6 +58,7 @@ async fn stop_on_signal(server: ServerHandle, mut terminate: Signal, mut interru
             tokio::select! {
                 Some(()) = terminate.recv() => {}
                 Some(()) = interrupt.recv() => {}
+                else => return,
             }
         }
         Some(()) = terminate.recv() => {}
