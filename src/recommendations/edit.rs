@@ -127,7 +127,7 @@ pub async fn update_recommendation(
     let derivation = state.derivation();
     let mut conn = state.pool.get().await?;
     commands::update(&mut conn, &user, id, expected, &changes).await?;
-    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT, derivation.today())
+    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT)
         .await?
         .ok_or_else(|| commands::not_found(id))?;
     let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());

@@ -76,7 +76,7 @@ pub async fn list_recommendations(
     let derivation = state.derivation();
     let page_response = async {
         let mut conn = state.scans.connection(&state.pool).await?;
-        let queries::Page { views, last_rank } = queries::list(
+        let queries::Page { views, next } = queries::list(
             &mut conn,
             &filters,
             sort,
@@ -87,12 +87,13 @@ pub async fn list_recommendations(
         )
         .await?;
         drop(conn);
-        let page = pagination::into_page(
-            views,
-            limit,
-            |v| v.cursor(sort.field, last_rank),
-            |v| recommendation_dto(v, derivation),
-        );
+        let page = pagination::Page {
+            items: views
+                .into_iter()
+                .map(|v| recommendation_dto(v, derivation))
+                .collect(),
+            next_cursor: next.map(|cursor| pagination::encode_cursor(&cursor)),
+        };
         let mut response = if as_csv {
             csv::response(&req, to_csv(&page.items), "recommendations.csv")
         } else {
@@ -211,7 +212,7 @@ async fn respond_with(
     {
         return Ok(response);
     }
-    let view = queries::find(&mut conn, id, embeds, derivation.today())
+    let view = queries::find(&mut conn, id, embeds)
         .await?
         .ok_or_else(|| super::commands::not_found(id))?;
     drop(conn);

@@ -206,7 +206,7 @@ pub async fn change_status(
     let input = validate(body.into_inner(), derivation.today())?;
     let mut conn = state.pool.get().await?;
     commands::change_status(&mut conn, &user, id, expected, &input).await?;
-    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT, derivation.today())
+    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT)
         .await?
         .ok_or_else(|| commands::not_found(id))?;
     let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());

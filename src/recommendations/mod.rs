@@ -7,6 +7,7 @@ pub mod handlers;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+mod page_query;
 pub mod queries;
 
 use utoipa_actix_web::service_config::ServiceConfig;

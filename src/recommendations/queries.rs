@@ -1,24 +1,23 @@
 //! Recommendation reads: a page or one row, then a fixed number of queries for the embeds.
+//! `page_query` picks a page's rows.
 
 use super::dto::{CategorySummary, SupportingAgency};
-use super::listing::{
-    AgencyRef, Cursor, Embeds, Filters, NO_TARGET, ReportRef, Sort, SortField, status_rank,
-};
+use super::listing::{Cursor, Embeds, Filters, NO_TARGET, ReportRef, Sort, SortField, status_rank};
 use super::model::{Milestone, MilestoneTally, Recommendation, StatusChange};
+use super::page_query;
 use crate::agencies::dto::AgencySummary;
-use crate::db::cached_sql::{BindDsl, sql};
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{
     agencies, categories, milestone_tallies, milestones, recommendation_agencies, recommendations,
     reports, status_changes,
 };
-use crate::domain::{AgencyRole, MilestoneStatus, Status};
+use crate::domain::{AgencyRole, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_dsl::methods;
 
-use diesel::sql_types::{Bool, Float, Text, Uuid as SqlUuid};
+use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{try_join, try_join5};
 use std::collections::HashMap;
@@ -108,14 +107,13 @@ fn base_query<'a>() -> BoxedList<'a> {
         .into_boxed()
 }
 
-/// A page of recommendations (`limit + 1` rows, so the caller can tell whether more exist).
+/// A page of recommendations, and the cursor after it when more rows exist.
 pub struct Page {
     pub views: Vec<RecommendationView>,
-    /// In relevance order with more rows to come: the full-text rank of the page's last row,
-    /// which the next cursor holds. Zero otherwise.
-    pub last_rank: f32,
+    pub next: Option<Cursor>,
 }
 
+/// Up to `limit` recommendations after `after`, with the requested embeds.
 #[tracing::instrument(skip(conn))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -126,243 +124,60 @@ pub async fn list(
     embeds: Embeds,
     today: NaiveDate,
 ) -> QueryResult<Page> {
-    let mut query = apply_filters(base_query(), filters, today);
-    let q = filters.q.clone().unwrap_or_default();
-    query = apply_order(query, sort, &q);
-    if let Some(cursor) = after {
-        query = apply_cursor(query, sort, cursor, &q);
-    }
-    let rows: Vec<BaseRow> = query.literal_limit(limit + 1).load(conn).await?;
-    let last_on_page = match (&filters.q, sort.field) {
-        (Some(q), SortField::Relevance) if rows.len() as i64 > limit => usize::try_from(limit - 1)
-            .ok()
-            .and_then(|last| rows.get(last))
-            .map(|row| (row.0.id, q.as_str())),
-        _ => None,
-    };
-    // The rank for the cursor goes out in the same pipeline as the embeds.
-    let shared: &AsyncPgConnection = conn;
-    let (views, last_rank) = try_join(embed(shared, rows, embeds), async {
-        match last_on_page {
-            Some((id, q)) => rank_of(shared, id, q).await,
-            None => Ok(0.0),
-        }
-    })
-    .await?;
-    Ok(Page { views, last_rank })
-}
-
-/// The search as a subquery that runs once per statement. In a generic plan, a function of a
-/// parameter is not folded into a constant: a bare `websearch_to_tsquery('english', $1)` is
-/// parsed again for every row ranked.
-const TSQUERY_OPEN: &str = "(SELECT websearch_to_tsquery('english', ";
-const TSQUERY_CLOSE: &str = "))";
-
-/// ORDER BY in the query DSL (a cacheable prepared statement), except for relevance.
-fn apply_order<'a>(query: BoxedList<'a>, sort: Sort, q: &str) -> BoxedList<'a> {
-    use recommendations as r;
-    match (sort.field, sort.descending) {
-        (SortField::Code, false) => {
-            query.order_by((r::report_seq.asc(), r::position.asc(), r::id.asc()))
-        }
-        (SortField::Code, true) => {
-            query.order_by((r::report_seq.desc(), r::position.desc(), r::id.desc()))
-        }
-        (SortField::UpdatedAt, false) => query.order_by((r::updated_at.asc(), r::id.asc())),
-        (SortField::UpdatedAt, true) => query.order_by((r::updated_at.desc(), r::id.desc())),
-        (SortField::Status, false) => query.order_by((
-            r::status_rank.asc(),
-            r::report_seq.asc(),
-            r::position.asc(),
-            r::id.asc(),
-        )),
-        (SortField::Status, true) => query.order_by((
-            r::status_rank.desc(),
-            r::report_seq.desc(),
-            r::position.desc(),
-            r::id.desc(),
-        )),
-        (SortField::TargetOn, false) => query.order_by((
-            r::target_sort.asc(),
-            r::report_seq.asc(),
-            r::position.asc(),
-            r::id.asc(),
-        )),
-        (SortField::TargetOn, true) => query.order_by((
-            r::target_sort.desc(),
-            r::report_seq.desc(),
-            r::position.desc(),
-            r::id.desc(),
-        )),
-        (SortField::Relevance, descending) => {
-            let dir = if descending { "DESC" } else { "ASC" };
-            query.order_by(
-                sql::<Float>(&format!("ts_rank(recommendations.search, {TSQUERY_OPEN}"))
-                    .bind::<Text, _>(q.to_owned())
-                    .sql(&format!("{TSQUERY_CLOSE}) {dir}, recommendations.id {dir}")),
-            )
-        }
-    }
-}
-
-/// The lexicographic "after the cursor" condition on the sort key, with `gt`/`ge` or
-/// `lt`/`le`. The leading column is also bounded on its own, so the index range starts at the
-/// cursor instead of the OR chain being checked row by row.
-macro_rules! keyset {
-    ($query:expr, $cursor:expr, $cmp:ident, $cmp_eq:ident) => {{
-        use recommendations as r;
-        match $cursor {
-            Cursor::Code { r: seq, p, i } => $query.filter(r::report_seq.$cmp_eq(seq)).filter(
-                r::report_seq.$cmp(seq).or(r::report_seq
-                    .eq(seq)
-                    .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
-            ),
-            Cursor::UpdatedAt { u, i } => $query.filter(r::updated_at.$cmp_eq(u)).filter(
-                r::updated_at
-                    .$cmp(u)
-                    .or(r::updated_at.eq(u).and(r::id.$cmp(i))),
-            ),
-            Cursor::Status { k, r: seq, p, i } => $query.filter(r::status_rank.$cmp_eq(k)).filter(
-                r::status_rank.$cmp(k).or(r::status_rank.eq(k).and(
-                    r::report_seq.$cmp(seq).or(r::report_seq
-                        .eq(seq)
-                        .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
-                )),
-            ),
-            Cursor::TargetOn { t, r: seq, p, i } => {
-                $query.filter(r::target_sort.$cmp_eq(t)).filter(
-                    r::target_sort.$cmp(t).or(r::target_sort.eq(t).and(
-                        r::report_seq.$cmp(seq).or(r::report_seq
-                            .eq(seq)
-                            .and(r::position.$cmp(p).or(r::position.eq(p).and(r::id.$cmp(i))))),
-                    )),
-                )
+    let page_len = usize::try_from(limit).unwrap_or(0);
+    let q = filters.q.as_deref().unwrap_or_default();
+    if sort.field == SortField::Relevance {
+        let query = page_query::page(page_query::relevance_ids(), filters, sort, after, today);
+        let mut ids: Vec<Uuid> = query.literal_limit(limit + 1).load(conn).await?;
+        let more = ids.len() > page_len;
+        ids.truncate(page_len);
+        let last = ids.last().copied().filter(|_| more);
+        // The rank for the cursor goes out in the same pipeline as the rows.
+        let shared: &AsyncPgConnection = conn;
+        let (views, rank) = try_join(by_ids(shared, &ids, embeds), async {
+            match last {
+                Some(id) => page_query::rank_of(shared, id, q).await.map(Some),
+                None => Ok(None),
             }
-            Cursor::Relevance { .. } => $query,
-        }
-    }};
+        })
+        .await?;
+        let next = last.zip(rank).map(|(i, w)| Cursor::Relevance { w, i });
+        return Ok(Page { views, next });
+    }
+    let query = page_query::page(base_query(), filters, sort, after, today);
+    let mut rows: Vec<BaseRow> = query.literal_limit(limit + 1).load(conn).await?;
+    let more = rows.len() > page_len;
+    rows.truncate(page_len);
+    let views = embed(conn, rows, embeds).await?;
+    let next = views
+        .last()
+        .filter(|_| more)
+        .map(|view| view.cursor(sort.field, 0.0));
+    Ok(Page { views, next })
 }
 
-/// Rows strictly after the cursor in the sort's order.
-fn apply_cursor<'a>(query: BoxedList<'a>, sort: Sort, cursor: &Cursor, q: &str) -> BoxedList<'a> {
-    if let Cursor::Relevance { w, i } = cursor {
-        return query.filter(
-            sql::<Bool>(&format!("(ts_rank(recommendations.search, {TSQUERY_OPEN}"))
-                .bind::<Text, _>(q.to_owned())
-                .sql(&format!(
-                    "{TSQUERY_CLOSE}), recommendations.id) {} (",
-                    if sort.descending { "<" } else { ">" }
-                ))
-                .bind::<Float, _>(*w)
-                .sql("::real, ")
-                .bind::<SqlUuid, _>(*i)
-                .sql(")"),
-        );
+/// The recommendations with `ids` and their embeds, in the order of `ids` (a row deleted
+/// meanwhile is left out). The embeds need only the ids, so they go out with the rows in one
+/// pipeline.
+async fn by_ids(
+    conn: &AsyncPgConnection,
+    ids: &[Uuid],
+    embeds: Embeds,
+) -> QueryResult<Vec<RecommendationView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    if sort.descending {
-        keyset!(query, cursor.clone(), lt, le)
-    } else {
-        keyset!(query, cursor.clone(), gt, ge)
-    }
-}
-
-fn apply_filters<'a>(mut query: BoxedList<'a>, f: &Filters, today: NaiveDate) -> BoxedList<'a> {
-    match &f.report {
-        Some(ReportRef::Id(id)) => query = query.filter(recommendations::report_id.eq(*id)),
-        Some(ReportRef::Slug(slug)) => {
-            let report = reports::table
-                .filter(reports::slug.eq(slug.clone()))
-                .select(reports::id);
-            query = query.filter(recommendations::report_id.eq_any(report));
-        }
-        None => {}
-    }
-    if let Some(slug) = &f.category_slug {
-        query = query.filter(categories::slug.eq(slug.clone()));
-    }
-    if !f.statuses.is_empty() {
-        query = query.filter(recommendations::status.eq_any(f.statuses.clone()));
-    }
-    if !f.healths.is_empty() {
-        query = query.filter(recommendations::health.eq_any(f.healths.clone()));
-    }
-    if !f.priorities.is_empty() {
-        query = query.filter(recommendations::priority.eq_any(f.priorities.clone()));
-    }
-    match &f.lead_agency {
-        Some(AgencyRef::Id(id)) => query = query.filter(recommendations::lead_agency_id.eq(*id)),
-        Some(AgencyRef::Code(code)) => query = query.filter(agencies::code.eq(code.clone())),
-        None => {}
-    }
-    if let Some(agency) = &f.agency {
-        let (column, value) = match agency {
-            AgencyRef::Id(id) => ("id::text", id.to_string()),
-            AgencyRef::Code(code) => ("code", code.clone()),
-        };
-        query = query.filter(
-            sql::<Bool>(&format!(
-                "(EXISTS (SELECT 1 FROM agencies a WHERE a.id = recommendations.lead_agency_id AND a.{column} = "
-            ))
-            .bind::<Text, _>(value.clone())
-            .sql(&format!(
-                ") OR EXISTS (SELECT 1 FROM recommendation_agencies ra JOIN agencies a ON a.id = ra.agency_id                  WHERE ra.recommendation_id = recommendations.id AND a.{column} = "
-            ))
-            .bind::<Text, _>(value)
-            .sql("))"),
-        );
-    }
-    if let Some(country) = &f.country {
-        query = query.filter(
-            sql::<Bool>("(EXISTS (SELECT 1 FROM agencies a WHERE a.id = recommendations.lead_agency_id AND a.country = ")
-                .bind::<Text, _>(country.clone())
-                .sql(") OR EXISTS (SELECT 1 FROM recommendation_agencies ra JOIN agencies a ON a.id = ra.agency_id                       WHERE ra.recommendation_id = recommendations.id AND a.country = ")
-                .bind::<Text, _>(country.clone())
-                .sql("))"),
-        );
-    }
-    if let Some(overdue) = f.overdue {
-        let late = milestones::table
-            .filter(
-                milestones::status.eq_any([MilestoneStatus::Planned, MilestoneStatus::InProgress]),
-            )
-            .filter(milestones::due_on.lt(today))
-            .select(milestones::recommendation_id);
-        query = if overdue {
-            query.filter(recommendations::id.eq_any(late))
-        } else {
-            query.filter(diesel::dsl::not(recommendations::id.eq_any(late)))
-        };
-    }
-    if let Some(before) = f.target_before {
-        query = query.filter(recommendations::target_on.lt(before));
-    }
-    if let Some(after) = f.target_after {
-        query = query.filter(recommendations::target_on.gt(after));
-    }
-    if let Some(since) = f.updated_since {
-        query = query.filter(recommendations::updated_at.ge(since));
-    }
-    if let Some(q) = &f.q {
-        query = query.filter(
-            sql::<Bool>(&format!("recommendations.search @@ {TSQUERY_OPEN}"))
-                .bind::<Text, _>(q.clone())
-                .sql(TSQUERY_CLOSE),
-        );
-    }
-    query
-}
-
-/// The full-text rank of one row (for the relevance cursor of a page's last row).
-async fn rank_of(mut conn: &AsyncPgConnection, id: Uuid, q: &str) -> QueryResult<f32> {
-    recommendations::table
-        .find(id)
-        .select(
-            sql::<Float>(&format!("ts_rank(recommendations.search, {TSQUERY_OPEN}"))
-                .bind::<Text, _>(q.to_owned())
-                .sql(&format!("{TSQUERY_CLOSE})")),
-        )
-        .first(&mut conn)
-        .await
+    let mut shared = conn;
+    let keys = Keys::of(ids);
+    let (mut rows, loaded): (Vec<BaseRow>, _) = try_join(
+        keys.filter(base_query(), recommendations::id)
+            .load(&mut shared),
+        load_embeds(conn, keys, embeds),
+    )
+    .await?;
+    let place: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
+    rows.sort_by_key(|row| place.get(&row.0.id).copied());
+    Ok(assemble(rows, loaded))
 }
 
 /// One recommendation with the requested embeds.
@@ -371,18 +186,8 @@ pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     embeds: Embeds,
-    today: NaiveDate,
 ) -> QueryResult<Option<RecommendationView>> {
-    // The embeds need only the id, so they go out with the row in one pipeline.
-    let mut shared: &AsyncPgConnection = conn;
-    let (rows, loaded): (Vec<BaseRow>, _) = try_join(
-        base_query()
-            .filter(recommendations::id.eq(id))
-            .load(&mut shared),
-        load_embeds(shared, &[id], embeds),
-    )
-    .await?;
-    Ok(assemble(rows, loaded).pop())
+    Ok(by_ids(conn, &[id], embeds).await?.pop())
 }
 
 /// The id of the recommendation with `code` in a report named by id or slug.
@@ -414,7 +219,7 @@ async fn embed(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0.id).collect();
-    let loaded = load_embeds(conn, &ids, embeds).await?;
+    let loaded = load_embeds(conn, Keys::of(&ids), embeds).await?;
     Ok(assemble(rows, loaded))
 }
 
@@ -431,10 +236,9 @@ struct Embedded {
 /// a detail read waits for one round trip instead of one per embed.
 async fn load_embeds(
     conn: &AsyncPgConnection,
-    ids: &[Uuid],
+    keys: Keys<'_>,
     embeds: Embeds,
 ) -> QueryResult<Embedded> {
-    let keys = Keys::of(ids);
     let (tallies, supporting, milestones, latest_changes, history) = try_join5(
         milestone_tallies(conn, keys),
         when(embeds.supporting_agencies, supporting_agencies(conn, keys)),

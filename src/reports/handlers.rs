@@ -245,14 +245,9 @@ pub async fn create_report_recommendation(
         },
     )
     .await?;
-    let view = recommendation_queries::find(
-        &mut conn,
-        rec_id,
-        Embeds::DETAIL_DEFAULT,
-        derivation.today(),
-    )
-    .await?
-    .ok_or_else(|| crate::recommendations::commands::not_found(rec_id))?;
+    let view = recommendation_queries::find(&mut conn, rec_id, Embeds::DETAIL_DEFAULT)
+        .await?
+        .ok_or_else(|| crate::recommendations::commands::not_found(rec_id))?;
     let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Created()
         .insert_header((
