@@ -64,7 +64,9 @@ impl Application {
             },
         )?;
         {
-            let mut conn = pool.get().await?;
+            // Taken out of the pool and closed after seeding: a connection's I/O task runs on
+            // the runtime that opened it, and this one is the main thread's, not a worker's.
+            let mut conn = deadpool::managed::Object::take(pool.get().await?);
             if let Some(outcome) = seed::seed_if_empty(&mut conn).await? {
                 tracing::info!(?outcome, "seeded an empty database");
             }
