@@ -464,7 +464,8 @@ def scale(work):
         out["queries"][label] = dict(runs[1], p99_runs_ms=[run["p99_ms"] for run in runs],
                                      server_max_runs_ms=[run["server_max_at_most_ms"] for run in runs])
     explain_hot_queries(server, {k: urls[k] for k in ["first page (50)", "page at depth 9,000",
-                                                       "status + country filter", "detail with embeds",
+                                                       "status + country filter", "full-text search",
+                                                       "overdue, one report", "detail with embeds",
                                                        "milestones overdue"]})
     server.stop()
     return out
