@@ -138,6 +138,38 @@ async fn sorts_order_rows_and_every_sort_pages_without_gaps() {
     );
 }
 
+/// Relevance pages are cut from ids first: every filter must narrow the matches before the
+/// page is cut, or a filtered page would come out short.
+#[actix_web::test]
+async fn relevance_pages_apply_every_filter_before_the_page_is_cut() {
+    let app = spawn_app().await;
+    populate(&app).await;
+    let q = "q=space%20OR%20cooperation%20OR%20defense";
+    let all = codes(&app, q).await;
+    for filter in ["category=defense", "lead_agency=US-DOS"] {
+        let filtered = codes(&app, &format!("{q}&{filter}")).await;
+        assert!(
+            !filtered.is_empty() && filtered.len() < all.len(),
+            "{filter}: {filtered:?} of {all:?}"
+        );
+        let in_rank_order: Vec<&String> = all.iter().filter(|c| filtered.contains(c)).collect();
+        assert_eq!(
+            filtered.iter().collect::<Vec<_>>(),
+            in_rank_order,
+            "{filter}"
+        );
+        let paged: Vec<String> = app
+            .collect_pages(&format!("/api/v1/recommendations?{q}&{filter}"), 1)
+            .await
+            .iter()
+            .map(|r| r["code"].as_str().expect("code").to_owned())
+            .collect();
+        assert_eq!(paged, filtered, "{filter}");
+    }
+    let defense = codes(&app, &format!("{q}&category=defense")).await;
+    assert!(defense.iter().all(|c| c.starts_with("DEF-")), "{defense:?}");
+}
+
 #[actix_web::test]
 async fn a_cursor_from_another_sort_is_refused() {
     let app = spawn_app().await;
