@@ -175,8 +175,10 @@ async fn by_ids(
         load_embeds(conn, keys, embeds),
     )
     .await?;
-    let place: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
-    rows.sort_by_key(|row| place.get(&row.0.id).copied());
+    if rows.len() > 1 {
+        let place: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
+        rows.sort_by_key(|row| place.get(&row.0.id).copied());
+    }
     Ok(assemble(rows, loaded))
 }
 
