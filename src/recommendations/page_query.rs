@@ -4,8 +4,8 @@
 //! A keyset sort reads the page's rows in one statement: an index gives the order, so the scan
 //! stops after the page. Relevance has no index order, so every match is ranked and sorted;
 //! carrying each match's whole row through that sort doubled PostgreSQL's time (1.2 against
-//! 0.68 ms for 1,001 matches at scale). Relevance pages are therefore cut from ids alone
-//! (`relevance_ids`), and their rows are read by id afterwards.
+//! 0.68 ms for 1,001 matches at scale). Relevance pages are therefore cut from ids and ranks
+//! alone (`relevance_keys`), and their rows are read by id afterwards.
 
 use super::listing::{AgencyRef, Cursor, Filters, ReportRef, Sort, SortField};
 use crate::db::cached_sql::{BindDsl, sql};
@@ -17,8 +17,6 @@ use diesel::internal::table_macro::{BoxedSelectStatement, FromClause};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Float, Text, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 type Source = LeftJoinQuerySource<
     InnerJoinQuerySource<recommendations::table, categories::table>,
@@ -46,12 +44,20 @@ pub fn page<'a, ST: 'a>(
     }
 }
 
-/// The ids of a relevance-ordered page, before its rows are read.
-pub fn relevance_ids<'a>() -> Boxed<'a, SqlUuid> {
+/// The ids and full-text ranks of a relevance-ordered page, before its rows are read. The
+/// rank is selected, not looked up afterwards, so the cursor holds even if the page's last row
+/// is deleted before it is read. The ORDER BY ranks again with its own bind: 0.07 ms at scale,
+/// about what the separate lookup cost.
+pub fn relevance_keys<'a>(q: &str) -> Boxed<'a, (SqlUuid, Float)> {
     recommendations::table
         .inner_join(categories::table)
         .left_join(agencies::table)
-        .select(recommendations::id)
+        .select((
+            recommendations::id,
+            sql::<Float>(&format!("ts_rank(recommendations.search, {TSQUERY_OPEN}"))
+                .bind::<Text, _>(q.to_owned())
+                .sql(&format!("{TSQUERY_CLOSE})")),
+        ))
         .into_boxed()
 }
 
@@ -253,17 +259,4 @@ fn filtered<'a, ST: 'a>(mut query: Boxed<'a, ST>, f: &Filters, today: NaiveDate)
         );
     }
     query
-}
-
-/// The full-text rank of one row (for the relevance cursor of a page's last row).
-pub async fn rank_of(mut conn: &AsyncPgConnection, id: Uuid, q: &str) -> QueryResult<f32> {
-    recommendations::table
-        .find(id)
-        .select(
-            sql::<Float>(&format!("ts_rank(recommendations.search, {TSQUERY_OPEN}"))
-                .bind::<Text, _>(q.to_owned())
-                .sql(&format!("{TSQUERY_CLOSE})")),
-        )
-        .first(&mut conn)
-        .await
 }

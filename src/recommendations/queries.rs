@@ -41,11 +41,12 @@ pub struct RecommendationView {
 }
 
 impl RecommendationView {
-    /// The cursor after this row for `sort` (`rank`: its full-text rank, for relevance).
-    pub fn cursor(&self, field: SortField, rank: f32) -> Cursor {
+    /// The cursor after this row in a keyset sort; a relevance cursor needs the row's rank,
+    /// which only the page's key query has.
+    pub fn keyset_cursor(&self, field: SortField) -> Option<Cursor> {
         let r = &self.recommendation;
         let (seq, p, i) = (r.report_seq, r.position, r.id);
-        match field {
+        Some(match field {
             SortField::Code => Cursor::Code { r: seq, p, i },
             SortField::UpdatedAt => Cursor::UpdatedAt { u: r.updated_at, i },
             SortField::Status => Cursor::Status {
@@ -60,8 +61,8 @@ impl RecommendationView {
                 p,
                 i,
             },
-            SortField::Relevance => Cursor::Relevance { w: rank, i },
-        }
+            SortField::Relevance => return None,
+        })
     }
 }
 
@@ -124,36 +125,36 @@ pub async fn list(
     embeds: Embeds,
     today: NaiveDate,
 ) -> QueryResult<Page> {
-    let page_len = usize::try_from(limit).unwrap_or(0);
-    let q = filters.q.as_deref().unwrap_or_default();
     if sort.field == SortField::Relevance {
-        let query = page_query::page(page_query::relevance_ids(), filters, sort, after, today);
-        let mut ids: Vec<Uuid> = query.literal_limit(limit + 1).load(conn).await?;
-        let more = ids.len() > page_len;
-        ids.truncate(page_len);
-        let last = ids.last().copied().filter(|_| more);
-        // The rank for the cursor goes out in the same pipeline as the rows.
-        let shared: &AsyncPgConnection = conn;
-        let (views, rank) = try_join(by_ids(shared, &ids, embeds), async {
-            match last {
-                Some(id) => page_query::rank_of(shared, id, q).await.map(Some),
-                None => Ok(None),
-            }
-        })
-        .await?;
-        let next = last.zip(rank).map(|(i, w)| Cursor::Relevance { w, i });
+        let q = filters.q.as_deref().unwrap_or_default();
+        let query = page_query::page(page_query::relevance_keys(q), filters, sort, after, today);
+        let mut keys: Vec<(Uuid, f32)> = query.literal_limit(limit + 1).load(conn).await?;
+        let more = cut_to_page(&mut keys, limit);
+        let next = keys
+            .last()
+            .filter(|_| more)
+            .map(|&(i, w)| Cursor::Relevance { w, i });
+        let ids: Vec<Uuid> = keys.into_iter().map(|(id, _)| id).collect();
+        let views = by_ids(conn, &ids, embeds).await?;
         return Ok(Page { views, next });
     }
     let query = page_query::page(base_query(), filters, sort, after, today);
     let mut rows: Vec<BaseRow> = query.literal_limit(limit + 1).load(conn).await?;
-    let more = rows.len() > page_len;
-    rows.truncate(page_len);
+    let more = cut_to_page(&mut rows, limit);
     let views = embed(conn, rows, embeds).await?;
     let next = views
         .last()
         .filter(|_| more)
-        .map(|view| view.cursor(sort.field, 0.0));
+        .and_then(|view| view.keyset_cursor(sort.field));
     Ok(Page { views, next })
+}
+
+/// Trims a `limit + 1` fetch to `limit`; whether more rows exist.
+fn cut_to_page<T>(fetched: &mut Vec<T>, limit: i64) -> bool {
+    let page_len = usize::try_from(limit).unwrap_or(0);
+    let more = fetched.len() > page_len;
+    fetched.truncate(page_len);
+    more
 }
 
 /// The recommendations with `ids` and their embeds, in the order of `ids` (a row deleted
