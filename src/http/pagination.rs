@@ -70,8 +70,7 @@ pub fn into_page<R, T, K: Serialize>(
     key: impl Fn(&R) -> K,
     map: impl FnMut(R) -> T,
 ) -> Page<T> {
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = trim_to_limit(&mut rows, limit);
     let next_cursor = if has_more {
         rows.last().map(|r| encode_cursor(&key(r)))
     } else {
@@ -81,6 +80,14 @@ pub fn into_page<R, T, K: Serialize>(
         items: rows.into_iter().map(map).collect(),
         next_cursor,
     }
+}
+
+/// Trims a `limit + 1` fetch to `limit` rows; whether more rows exist.
+pub fn trim_to_limit<R>(rows: &mut Vec<R>, limit: i64) -> bool {
+    let page_len = usize::try_from(limit).unwrap_or(0);
+    let has_more = rows.len() > page_len;
+    rows.truncate(page_len);
+    has_more
 }
 
 /// Adds `Link: <...>; rel="next"` pointing at the same request with the next cursor.

@@ -12,6 +12,7 @@ use crate::db::schema::{
     reports, status_changes,
 };
 use crate::domain::{AgencyRole, Status};
+use crate::http::pagination::trim_to_limit;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -129,7 +130,7 @@ pub async fn list(
         let q = filters.q.as_deref().unwrap_or_default();
         let query = page_query::page(page_query::relevance_keys(q), filters, sort, after, today);
         let mut keys: Vec<(Uuid, f32)> = query.literal_limit(limit + 1).load(conn).await?;
-        let more = cut_to_page(&mut keys, limit);
+        let more = trim_to_limit(&mut keys, limit);
         let next = keys
             .last()
             .filter(|_| more)
@@ -140,21 +141,13 @@ pub async fn list(
     }
     let query = page_query::page(base_query(), filters, sort, after, today);
     let mut rows: Vec<BaseRow> = query.literal_limit(limit + 1).load(conn).await?;
-    let more = cut_to_page(&mut rows, limit);
+    let more = trim_to_limit(&mut rows, limit);
     let views = embed(conn, rows, embeds).await?;
     let next = views
         .last()
         .filter(|_| more)
         .and_then(|view| view.keyset_cursor(sort.field));
     Ok(Page { views, next })
-}
-
-/// Trims a `limit + 1` fetch to `limit`; whether more rows exist.
-fn cut_to_page<T>(fetched: &mut Vec<T>, limit: i64) -> bool {
-    let page_len = usize::try_from(limit).unwrap_or(0);
-    let more = fetched.len() > page_len;
-    fetched.truncate(page_len);
-    more
 }
 
 /// The recommendations with `ids` and their embeds, in the order of `ids` (a row deleted
