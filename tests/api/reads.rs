@@ -771,6 +771,15 @@ async fn stats_follow_every_write_even_when_cached() {
             .expect("count")
     };
     let superseded = count(&before.json(), "superseded");
+    // One report's stats have their own data version, named by slug or by id.
+    let report_id = app.get("/api/v1/reports").await.json()["items"][0]["id"]
+        .as_str()
+        .expect("report id")
+        .to_owned();
+    let by_slug = "/api/v1/stats?report=charting-a-path-in-the-uncharted-domain";
+    let by_id = format!("/api/v1/stats?report={report_id}");
+    let report_before = app.get(by_slug).await;
+    assert_eq!(app.get(&by_id).await.body, report_before.body);
     crate::fixture::set_status(
         &app,
         &fixture.analyst,
@@ -783,6 +792,15 @@ async fn stats_follow_every_write_even_when_cached() {
         .await;
     assert_eq!(after.status, 200, "a stale 304 after a write");
     assert_eq!(count(&after.json(), "superseded"), superseded + 1);
+    let report_etag = report_before.header("etag").expect("etag");
+    for path in [by_slug, by_id.as_str()] {
+        let report_after = app.get_with(path, &[("If-None-Match", &report_etag)]).await;
+        assert_eq!(report_after.status, 200, "a stale 304 for {path}");
+        assert_eq!(
+            count(&report_after.json(), "superseded"),
+            count(&report_before.json(), "superseded") + 1
+        );
+    }
     add_milestone(&app, &fixture.analyst, "DEF-2", json!({"title": "new"})).await;
     let again = app.get("/api/v1/stats").await.json();
     assert_eq!(again["milestones"]["total"], 4);
