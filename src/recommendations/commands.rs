@@ -1,7 +1,9 @@
 //! Recommendation writes: each is one transaction that checks the expected version under a
 //! row lock, changes the row, and appends its history and audit records.
 
+use super::listing::Embeds;
 use super::model::Recommendation;
+use super::queries::{self, RecommendationView};
 use crate::audit::{self, Change};
 use crate::auth::AuthUser;
 use crate::db::fixed_shape::FixedShape;
@@ -68,14 +70,16 @@ struct NewStatusChange<'a> {
     actor_email: Option<&'a str>,
 }
 
-/// Moves the recommendation to a new status, appending history and audit in one transaction.
+/// Moves the recommendation to a new status, appending history and audit in one transaction,
+/// and reads its new representation (with `embeds`) before that transaction commits.
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
     actor: &AuthUser,
     id: Uuid,
     expected: i32,
     input: &StatusChangeInput,
-) -> Result<Recommendation, ApiError> {
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
         if !current.status.can_move_to(input.to) {
@@ -135,7 +139,7 @@ pub async fn change_status(
             },
         )
         .await?;
-        Ok(updated)
+        written_view(conn, id, embeds).await
     })
     .await
 }
@@ -163,14 +167,16 @@ struct RecommendationChangeset<'a> {
     category_id: Option<Uuid>,
 }
 
-/// Applies a PATCH in one transaction: fields, supporting set, version bump, audit.
+/// Applies a PATCH in one transaction: fields, supporting set, version bump, audit; reads the
+/// new representation (with `embeds`) before that transaction commits.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     actor: &AuthUser,
     id: Uuid,
     expected: i32,
     changes: &RecommendationChanges,
-) -> Result<Recommendation, ApiError> {
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
         let category_id = match &changes.category_slug {
@@ -249,9 +255,22 @@ pub async fn update(
             },
         )
         .await?;
-        Ok(updated)
+        written_view(conn, id, embeds).await
     })
     .await
+}
+
+/// The representation a write answers with, read inside the write's transaction while its row
+/// lock is held. Read after COMMIT, it could already show a concurrent writer's next version,
+/// and two writers would be answered with the same ETag (the reliability race caught this).
+async fn written_view(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
+    queries::find(conn, id, embeds)
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
 async fn supporting_of(

@@ -3,7 +3,6 @@
 
 use super::commands::{self, RecommendationChanges};
 use super::dto::{RecommendationDto, recommendation_dto};
-use super::queries;
 use crate::auth::AuthUser;
 use crate::domain::{AgencyRole, Priority, Role};
 use crate::error::ApiError;
@@ -126,10 +125,15 @@ pub async fn update_recommendation(
     let changes = validate(body)?;
     let derivation = state.derivation();
     let mut conn = state.pool.get().await?;
-    commands::update(&mut conn, &user, id, expected, &changes).await?;
-    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT)
-        .await?
-        .ok_or_else(|| commands::not_found(id))?;
+    let view = commands::update(
+        &mut conn,
+        &user,
+        id,
+        expected,
+        &changes,
+        Embeds::DETAIL_DEFAULT,
+    )
+    .await?;
     let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))

@@ -205,10 +205,15 @@ pub async fn change_status(
     let derivation = state.derivation();
     let input = validate(body.into_inner(), derivation.today())?;
     let mut conn = state.pool.get().await?;
-    commands::change_status(&mut conn, &user, id, expected, &input).await?;
-    let view = queries::find(&mut conn, id, Embeds::DETAIL_DEFAULT)
-        .await?
-        .ok_or_else(|| commands::not_found(id))?;
+    let view = commands::change_status(
+        &mut conn,
+        &user,
+        id,
+        expected,
+        &input,
+        Embeds::DETAIL_DEFAULT,
+    )
+    .await?;
     let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
