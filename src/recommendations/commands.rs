@@ -263,7 +263,7 @@ pub async fn update(
 /// The representation a write answers with, read inside the write's transaction while its row
 /// lock is held. Read after COMMIT, it could already show a concurrent writer's next version,
 /// and two writers would be answered with the same ETag (the reliability race caught this).
-async fn written_view(
+pub async fn written_view(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     embeds: Embeds,

@@ -5,7 +5,10 @@ use crate::audit::{self, Change};
 use crate::auth::AuthUser;
 use crate::db::schema::{categories, recommendations, reports};
 use crate::error::ApiError;
+use crate::recommendations::commands::written_view;
+use crate::recommendations::listing::Embeds;
 use crate::recommendations::model::{NewRecommendation, Recommendation};
+use crate::recommendations::queries::RecommendationView;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -75,13 +78,15 @@ pub struct RecommendationInput<'a> {
     pub position: Option<i32>,
 }
 
-/// Adds a recommendation to a report.
+/// Adds a recommendation to a report, and reads its representation (with `embeds`) before the
+/// transaction commits.
 pub async fn add_recommendation(
     conn: &mut AsyncPgConnection,
     actor: &AuthUser,
     report_id: Uuid,
     input: RecommendationInput<'_>,
-) -> Result<Uuid, ApiError> {
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
     let RecommendationInput {
         category_slug,
         code,
@@ -150,7 +155,7 @@ pub async fn add_recommendation(
             },
         )
         .await?;
-        Ok(created.id)
+        written_view(conn, created.id, embeds).await
     })
     .await
 }

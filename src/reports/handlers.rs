@@ -13,7 +13,6 @@ use crate::http::responses as r;
 use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX};
 use crate::recommendations::dto::{RecommendationDto, recommendation_dto};
 use crate::recommendations::listing::Embeds;
-use crate::recommendations::queries as recommendation_queries;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -232,7 +231,7 @@ pub async fn create_report_recommendation(
     checks.finish()?;
     let derivation = state.derivation();
     let mut conn = state.pool.get().await?;
-    let rec_id = commands::add_recommendation(
+    let view = commands::add_recommendation(
         &mut conn,
         &user,
         id.into_inner(),
@@ -243,11 +242,10 @@ pub async fn create_report_recommendation(
             body: &body.text,
             position: body.position,
         },
+        Embeds::DETAIL_DEFAULT,
     )
     .await?;
-    let view = recommendation_queries::find(&mut conn, rec_id, Embeds::DETAIL_DEFAULT)
-        .await?
-        .ok_or_else(|| crate::recommendations::commands::not_found(rec_id))?;
+    let rec_id = view.recommendation.id;
     let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
     Ok(HttpResponse::Created()
         .insert_header((
