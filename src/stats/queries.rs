@@ -139,8 +139,8 @@ pub async fn mean_progress(conn: &mut AsyncPgConnection, report: Option<&str>) -
 
 /// The cheap fingerprint that tells whether cached aggregates are still current. It runs on
 /// every stats request, so it reads one index alone (`recommendations_report_position_idx`
-/// carries the version); for all reports without a join, which a generic plan of
-/// `REPORT_FILTER` would keep.
+/// carries the version); for all reports without the join to `reports` that `REPORT_FILTER`
+/// needs (the planner keeps an inner join even when the filter is NULL).
 pub async fn data_version(
     conn: &mut AsyncPgConnection,
     report: Option<&str>,

@@ -278,6 +278,15 @@ impl TestApp {
         read(req.send().await.expect("request sent")).await
     }
 
+    /// One string field of every item of a list, in order, following `next_cursor` with `limit`.
+    pub async fn collect_field(&self, path: &str, limit: u32, field: &str) -> Vec<String> {
+        self.collect_pages(path, limit)
+            .await
+            .iter()
+            .map(|item| item[field].as_str().expect(field).to_owned())
+            .collect()
+    }
+
     /// Every item of a list, following `next_cursor` with `limit`.
     pub async fn collect_pages(&self, path: &str, limit: u32) -> Vec<Value> {
         let sep = if path.contains('?') { '&' } else { '?' };

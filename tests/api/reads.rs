@@ -115,23 +115,22 @@ async fn sorts_order_rows_and_every_sort_pages_without_gaps() {
         let full = codes(&app, &format!("sort={sort}")).await;
         for limit in [1, 2, 4, 7] {
             let paged: Vec<String> = app
-                .collect_pages(&format!("/api/v1/recommendations?sort={sort}"), limit)
-                .await
-                .iter()
-                .map(|r| r["code"].as_str().expect("code").to_owned())
-                .collect();
+                .collect_field(
+                    &format!("/api/v1/recommendations?sort={sort}"),
+                    limit,
+                    "code",
+                )
+                .await;
             assert_eq!(paged, full, "sort={sort} limit={limit}");
         }
     }
     let relevance: Vec<String> = app
-        .collect_pages(
+        .collect_field(
             "/api/v1/recommendations?q=space%20OR%20cooperation%20OR%20defense",
             2,
+            "code",
         )
-        .await
-        .iter()
-        .map(|r| r["code"].as_str().expect("code").to_owned())
-        .collect();
+        .await;
     assert_eq!(
         relevance,
         codes(&app, "q=space%20OR%20cooperation%20OR%20defense").await
@@ -159,11 +158,8 @@ async fn relevance_pages_apply_every_filter_before_the_page_is_cut() {
             "{filter}"
         );
         let paged: Vec<String> = app
-            .collect_pages(&format!("/api/v1/recommendations?{q}&{filter}"), 1)
-            .await
-            .iter()
-            .map(|r| r["code"].as_str().expect("code").to_owned())
-            .collect();
+            .collect_field(&format!("/api/v1/recommendations?{q}&{filter}"), 1, "code")
+            .await;
         assert_eq!(paged, filtered, "{filter}");
     }
     let defense = codes(&app, &format!("{q}&category=defense")).await;
@@ -192,10 +188,9 @@ async fn paging_while_rows_are_added_never_repeats_or_skips_a_row() {
     let app = spawn_app().await;
     let admin = app.create_user(policytrack::domain::Role::Admin).await;
     let original: HashSet<String> = app
-        .collect_pages("/api/v1/recommendations", 200)
+        .collect_field("/api/v1/recommendations", 200, "id")
         .await
-        .iter()
-        .map(|r| r["id"].as_str().expect("id").to_owned())
+        .into_iter()
         .collect();
     let report = app.get("/api/v1/reports").await.json()["items"][0]["id"]
         .as_str()
@@ -326,11 +321,8 @@ async fn history_pages_newest_first() {
     }
     let (id, _) = app.recommendation("POL-1").await;
     let notes: Vec<String> = app
-        .collect_pages(&format!("/api/v1/recommendations/{id}/history"), 3)
-        .await
-        .iter()
-        .map(|c| c["note"].as_str().expect("note").to_owned())
-        .collect();
+        .collect_field(&format!("/api/v1/recommendations/{id}/history"), 3, "note")
+        .await;
     assert_eq!(notes, ["Done.", "Resumed.", "Paused.", "Started."]);
     app.get(&format!(
         "/api/v1/recommendations/{}/history",
