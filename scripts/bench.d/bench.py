@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """policytrack benchmark: the release service under wrk at 16 connections, against two ceilings
 measured in the same run on the same machine: pgbench running exactly the SQL each endpoint
-runs (captured from PostgreSQL's statement log, prepared, same concurrency), and a bare
-actix-web handler returning a body of the same size. Prints a table and writes
+runs (captured from PostgreSQL's statement log, prepared, same concurrency), a bare
+actix-web handler returning a body of the same size, and for reads the two at once: the bare
+handler running the same statements before it answers. Prints a table and writes
 target/bench/results.json. Never fails on a slow figure: it reports them."""
 
 import glob
@@ -249,6 +250,32 @@ def pgbench(server, statements, name, seconds=SECONDS):
     return float(m.group(1))
 
 
+def bare_with_sql(server, script, size):
+    """The third ceiling: the bare handler running the endpoint's statements (pgbench's script)
+    before it answers `size` bytes (a 304 for none). Its own process, connected to the running
+    service's database, so a restart of the service between phases cannot break it."""
+    port = free_port()
+    proc = subprocess.Popen([BARE, f"127.0.0.1:{port}", "2", server.socket_dir, script], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                status, _, body = request(port, "GET", f"/sql/{size}")
+                break
+            except (ConnectionError, urllib.error.URLError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        if status != (304 if size == 0 else 200):
+            raise RuntimeError(f"bare handler with {script} answered {status}: {body[:500]!r}")
+        url = f"http://127.0.0.1:{port}/sql/{size}"
+        warm(url)
+        return wrk(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     work = tempfile.mkdtemp(prefix="policytrack-bench-")
@@ -332,12 +359,17 @@ def main():
             service = wrk(rss_of=server.rss_kib, metrics_port=server.port, **load)
             ceiling_db = pgbench(server, sqls, key)
             ceiling_http = wrk(f"http://127.0.0.1:{bare_port}/bytes/{size}")
+            # The write's script draws fresh ids and picks rows per client: pgbench only.
+            both = None if key == "write" else bare_with_sql(server, os.path.join(OUT, f"{key}.sql"), size)
             results["endpoints"][key] = {
                 "label": label, "service": service,
                 "statements": sum(not s.startswith("\\") for s in sqls), "body_bytes": size,
                 "pgbench_tps": ceiling_db, "bare_rps": ceiling_http["rps"],
+                "bare_sql_rps": both and both["rps"],
                 "ratio_to_pgbench": round(service["rps"] / ceiling_db, 3),
                 "ratio_to_bare": round(service["rps"] / ceiling_http["rps"], 3),
+                "ratio_to_bare_sql": both and round(service["rps"] / both["rps"], 3),
+                "bare_sql_ratio_to_pgbench": both and round(both["rps"] / ceiling_db, 3),
                 "target_ratio_to_pgbench": target,
             }
             print_row(key, results["endpoints"][key])
@@ -357,7 +389,8 @@ def main():
             results["endpoints"][f"{key}_uncached"] = dict(
                 cached, label=f"{label}, cache off", service=service,
                 ratio_to_pgbench=round(service["rps"] / cached["pgbench_tps"], 3),
-                ratio_to_bare=round(service["rps"] / cached["bare_rps"], 3))
+                ratio_to_bare=round(service["rps"] / cached["bare_rps"], 3),
+                ratio_to_bare_sql=round(service["rps"] / cached["bare_sql_rps"], 3))
             print_row(f"{key}/nocache", results["endpoints"][f"{key}_uncached"])
         # The write last, as configured by default: its rows churn the tables the reads use.
         server.stop()
@@ -492,7 +525,9 @@ def print_row(key, e):
     print(f"{key:<16} {s['rps']:>9.0f} rps  p50 {s['p50_ms']:>6.2f} ms  p99 {s['p99_ms']:>6.2f} ms  "
           f"(in service: p99 <= {bound(s['server_p99_at_most_ms'])}, max <= {bound(s['server_max_at_most_ms'])})  "
           f"RSS {s['rss_mib']:>5} MiB | pgbench {e['pgbench_tps']:>8.0f} tps ({e['statements']} stmts) "
-          f"ratio {e['ratio_to_pgbench']:.2f} | bare {e['bare_rps']:>8.0f} rps ratio {e['ratio_to_bare']:.2f}",
+          f"ratio {e['ratio_to_pgbench']:.2f} | bare {e['bare_rps']:>8.0f} rps ratio {e['ratio_to_bare']:.2f}"
+          + (f" | bare+SQL {e['bare_sql_rps']:>8.0f} rps ({e['bare_sql_ratio_to_pgbench']:.2f} of pgbench) "
+             f"ratio {e['ratio_to_bare_sql']:.2f}" if e["bare_sql_rps"] else ""),
           flush=True)
 
 
@@ -504,15 +539,21 @@ def bound(ms):
 def report(results):
     print("\n== policytrack benchmark (16 connections, %d s per run, %s cores)" % (SECONDS, results["machine"]["cores"]))
     print(f"{'endpoint':<56} {'rps':>8} {'p50 ms':>7} {'p99 ms':>7} {'svc p99':>7} {'svc max':>7} {'RSS MiB':>8} "
-          f"{'pgbench':>8} {'ratio':>6} {'target':>6} {'bare':>8} {'ratio':>6} non-2xx")
+          f"{'pgbench':>8} {'ratio':>6} {'target':>6} {'bare':>8} {'ratio':>6} {'bare+SQL':>8} {'ratio':>6} non-2xx")
     for e in results["endpoints"].values():
         s = e["service"]
         print(f"{e['label']:<56} {s['rps']:>8.0f} {s['p50_ms']:>7.2f} {s['p99_ms']:>7.2f} "
               f"{'<=' + bound(s['server_p99_at_most_ms']):>7} {'<=' + bound(s['server_max_at_most_ms']):>7} "
               f"{s['rss_mib']:>8} {e['pgbench_tps']:>8.0f} {e['ratio_to_pgbench']:>6.2f} "
-              f"{e['target_ratio_to_pgbench']:>6} {e['bare_rps']:>8.0f} {e['ratio_to_bare']:>6.2f} {s['non_2xx']}")
+              f"{e['target_ratio_to_pgbench']:>6} {e['bare_rps']:>8.0f} {e['ratio_to_bare']:>6.2f} "
+              f"{e['bare_sql_rps'] or 0:>8.0f} {e['ratio_to_bare_sql'] or 0:>6.2f} {s['non_2xx']}")
     print("(p50/p99: wrk at the client; svc p99/max: bucket bounds of the time inside the service, "
           "from its /metrics histogram)")
+    print("(bare+SQL: the bare handler running the endpoint's statements as pgbench does, one after "
+          "another, before answering a body of the same size: no middleware, no row decoding, no JSON. "
+          "Its own ratio to pgbench:", ", ".join(f"{k} {e['bare_sql_ratio_to_pgbench']:.2f}"
+                                                  for k, e in results["endpoints"].items()
+                                                  if e.get("bare_sql_ratio_to_pgbench") and "uncached" not in k) + ")")
     print(f"ready after restart on an existing database: {results['ready_after_restart_s']} s (target 1 s)")
     sc = results["scale"]
     print(f"\n== scale: reports, recommendations, milestones, status changes = {sc['rows']} "
