@@ -40,12 +40,14 @@ struct NewAuditEvent<'a> {
     request_id: Option<&'a str>,
 }
 
-/// Appends the event; call inside the transaction that makes the change.
+/// Appends the event; call inside the transaction that makes the change. Takes the
+/// connection shared, so the insert can go out in one pipeline with the write's other reads.
 pub async fn record(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     actor: Option<&AuthUser>,
     change: Change<'_>,
 ) -> QueryResult<()> {
+    let mut conn = conn;
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {
             actor_id: actor.map(|a| a.id),
@@ -57,7 +59,7 @@ pub async fn record(
             after: change.after,
             request_id: actor.and_then(|a| a.request_id.as_deref()),
         })
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map(|_| ())
 }

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::try_join;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -96,40 +97,46 @@ pub async fn change_status(
                 allowed.join(", ")
             )));
         }
-        // The change goes in first: the recommendation then points at it as its latest.
+        // The change goes in first, and the recommendation then points at it as its latest.
+        // Both go out in one pipeline, in that order: diesel-async sends pipelined statements
+        // in the order they are first polled (a statement that must be prepared first holds
+        // the connection's statement cache while it is, so the next one waits behind it).
         let change_id = Uuid::new_v4();
-        diesel::insert_into(status_changes::table)
-            .values(NewStatusChange {
-                id: change_id,
-                recommendation_id: id,
-                from_status: current.status,
-                to_status: input.to,
-                health: input.health,
-                note: &input.note,
-                evidence_urls: &input.evidence_urls,
-                effective_on: input.effective_on,
-                actor_id: Some(actor.id),
-                actor_email: Some(&actor.email),
-            })
-            .execute(conn)
-            .await?;
-        let updated: Recommendation = FixedShape(
-            diesel::update(recommendations::table.find(id))
-                .set((
-                    recommendations::status.eq(input.to),
-                    recommendations::health.eq(input.health),
-                    recommendations::status_changed_at.eq(diesel::dsl::now),
-                    recommendations::latest_status_change_id.eq(Some(change_id)),
-                    recommendations::version.eq(recommendations::version + 1),
-                    recommendations::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(Recommendation::as_returning()),
+        let (mut for_history, mut for_update): (&AsyncPgConnection, &AsyncPgConnection) =
+            (conn, conn);
+        let (_, updated): (usize, Recommendation) = try_join(
+            diesel::insert_into(status_changes::table)
+                .values(NewStatusChange {
+                    id: change_id,
+                    recommendation_id: id,
+                    from_status: current.status,
+                    to_status: input.to,
+                    health: input.health,
+                    note: &input.note,
+                    evidence_urls: &input.evidence_urls,
+                    effective_on: input.effective_on,
+                    actor_id: Some(actor.id),
+                    actor_email: Some(&actor.email),
+                })
+                .execute(&mut for_history),
+            FixedShape(
+                diesel::update(recommendations::table.find(id))
+                    .set((
+                        recommendations::status.eq(input.to),
+                        recommendations::health.eq(input.health),
+                        recommendations::status_changed_at.eq(diesel::dsl::now),
+                        recommendations::latest_status_change_id.eq(Some(change_id)),
+                        recommendations::version.eq(recommendations::version + 1),
+                        recommendations::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .returning(Recommendation::as_returning()),
+            )
+            .get_result(&mut for_update),
         )
-        .get_result(conn)
         .await?;
-        audit::record(
+        audited_view(
             conn,
-            Some(actor),
+            actor,
             Change {
                 action: "change_status",
                 entity_type: "recommendation",
@@ -137,9 +144,9 @@ pub async fn change_status(
                 before: audit::snapshot(&current),
                 after: audit::snapshot(&updated),
             },
+            embeds,
         )
-        .await?;
-        written_view(conn, id, embeds).await
+        .await
     })
     .await
 }
@@ -243,9 +250,9 @@ pub async fn update(
             .get_result(conn)
             .await?;
         let after_supporting = supporting_of(conn, id).await?;
-        audit::record(
+        audited_view(
             conn,
-            Some(actor),
+            actor,
             Change {
                 action: "update_recommendation",
                 entity_type: "recommendation",
@@ -253,24 +260,30 @@ pub async fn update(
                 before: audit::snapshot(&(current, before_supporting)),
                 after: audit::snapshot(&(&updated, after_supporting)),
             },
+            embeds,
         )
-        .await?;
-        written_view(conn, id, embeds).await
+        .await
     })
     .await
 }
 
-/// The representation a write answers with, read inside the write's transaction while its row
-/// lock is held. Read after COMMIT, it could already show a concurrent writer's next version,
-/// and two writers would be answered with the same ETag (the reliability race caught this).
-pub async fn written_view(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
+/// Records the write's audit event and reads the representation the write answers with, in
+/// one pipeline: one wait instead of two. Call last in the write's transaction: read after
+/// COMMIT, the representation could already show a concurrent writer's next version, and two
+/// writers would be answered with the same ETag (the reliability race caught this).
+pub async fn audited_view(
+    conn: &AsyncPgConnection,
+    actor: &AuthUser,
+    change: Change<'_>,
     embeds: Embeds,
 ) -> Result<RecommendationView, ApiError> {
-    queries::find(conn, id, embeds)
-        .await?
-        .ok_or_else(|| not_found(id))
+    let id = change.entity_id;
+    let ((), view) = try_join(
+        audit::record(conn, Some(actor), change),
+        queries::find(conn, id, embeds),
+    )
+    .await?;
+    view.ok_or_else(|| not_found(id))
 }
 
 async fn supporting_of(

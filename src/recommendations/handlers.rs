@@ -212,7 +212,7 @@ async fn respond_with(
     {
         return Ok(response);
     }
-    let view = queries::find(&mut conn, id, embeds)
+    let view = queries::find(&conn, id, embeds)
         .await?
         .ok_or_else(|| super::commands::not_found(id))?;
     drop(conn);

@@ -179,7 +179,7 @@ async fn by_ids(
 /// One recommendation with the requested embeds.
 #[tracing::instrument(skip(conn))]
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     id: Uuid,
     embeds: Embeds,
 ) -> QueryResult<Option<RecommendationView>> {

@@ -5,7 +5,7 @@ use crate::audit::{self, Change};
 use crate::auth::AuthUser;
 use crate::db::schema::{categories, recommendations, reports};
 use crate::error::ApiError;
-use crate::recommendations::commands::written_view;
+use crate::recommendations::commands::audited_view;
 use crate::recommendations::listing::Embeds;
 use crate::recommendations::model::{NewRecommendation, Recommendation};
 use crate::recommendations::queries::RecommendationView;
@@ -143,9 +143,9 @@ pub async fn add_recommendation(
                 }
                 other => other,
             })?;
-        audit::record(
+        audited_view(
             conn,
-            Some(actor),
+            actor,
             Change {
                 action: "create_recommendation",
                 entity_type: "recommendation",
@@ -153,9 +153,9 @@ pub async fn add_recommendation(
                 before: None,
                 after: audit::snapshot(&created),
             },
+            embeds,
         )
-        .await?;
-        written_view(conn, created.id, embeds).await
+        .await
     })
     .await
 }
