@@ -2,7 +2,7 @@
 //! postgres refuse to run as root), otherwise ourselves.
 
 use std::ffi::CString;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 
 /// Who owns and runs the cluster's files and processes.
@@ -71,6 +71,43 @@ pub fn can_traverse(account: &RunAs, dir: &Path) -> bool {
     })
 }
 
+/// Creates `dir` private (0700) and owned by `account`. Parents it has to create are opened
+/// to traversal (0755) whatever the umask, as `can_traverse` assumes: a recursive create
+/// would give them 0700 too, and the account could not reach its own directory.
+pub fn create_private_dir(dir: &Path, account: Option<&RunAs>) -> anyhow::Result<()> {
+    let missing_parents: Vec<&Path> = dir
+        .ancestors()
+        .skip(1)
+        .take_while(|d| !d.exists())
+        .collect();
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    for parent in missing_parents {
+        std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755))?;
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    hand_over(dir, account)
+}
+
+/// Opens `dir` and its parent to traversal if this process owns them: repairs a relocation
+/// root that an earlier version created 0700, which no cluster account could enter.
+pub fn open_own_dirs(dir: &Path) -> anyhow::Result<()> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    for d in dir.ancestors().take(2) {
+        if let Ok(meta) = std::fs::metadata(d)
+            && meta.uid() == me
+            && meta.mode() & 0o111 != 0o111
+        {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    Ok(())
+}
+
 /// Gives `path` to `account` (no-op when running as ourselves).
 pub fn hand_over(path: &Path, account: Option<&RunAs>) -> anyhow::Result<()> {
     if let Some(account) = account {
@@ -99,6 +136,39 @@ mod tests {
         assert!(can_traverse(&outsider, &inner));
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).expect("chmod");
         assert!(!can_traverse(&outsider, &inner));
+        std::fs::remove_dir_all(&root).expect("cleanup");
+    }
+
+    #[test]
+    fn a_private_dir_gets_traversable_parents() {
+        let root = std::env::temp_dir().join(format!("pt-private-{}", std::process::id()));
+        let dir = root.join("clusters").join("key");
+        create_private_dir(&dir, None).expect("create");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&root), 0o755);
+        assert_eq!(mode(&root.join("clusters")), 0o755);
+        assert_eq!(mode(&dir), 0o700);
+        let outsider = RunAs {
+            uid: 54_321,
+            gid: 54_321,
+            name: "outsider".into(),
+        };
+        assert!(can_traverse(&outsider, &root.join("clusters")));
+        std::fs::remove_dir_all(&root).expect("cleanup");
+    }
+
+    #[test]
+    fn closed_dirs_of_our_own_are_opened() {
+        let root = std::env::temp_dir().join(format!("pt-reopen-{}", std::process::id()));
+        let clusters = root.join("clusters");
+        std::fs::create_dir_all(&clusters).expect("mkdir");
+        for d in [&root, &clusters] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        }
+        open_own_dirs(&clusters).expect("open");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&root), 0o755);
+        assert_eq!(mode(&clusters), 0o755);
         std::fs::remove_dir_all(&root).expect("cleanup");
     }
 }

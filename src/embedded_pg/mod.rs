@@ -10,10 +10,9 @@ pub use supervisor::Supervisor;
 
 pub use layout::Layout;
 
-use account::{RunAs, cluster_account, hand_over};
+use account::{RunAs, cluster_account, create_private_dir, open_own_dirs};
 use anyhow::Context;
 use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -144,14 +143,13 @@ impl EmbeddedCluster {
     }
 
     fn prepare_directories(&self) -> anyhow::Result<()> {
+        if self.layout.relocated
+            && let Some(parent) = self.layout.root.parent()
+        {
+            open_own_dirs(parent)?;
+        }
         for dir in [&self.layout.root, &self.layout.socket_dir] {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-            hand_over(dir, self.account.as_ref())?;
+            create_private_dir(dir, self.account.as_ref())?;
         }
         Ok(())
     }

@@ -115,3 +115,43 @@ fn a_second_start_on_running_data_joins_the_running_server() {
         "joiner must not stop the owner's server"
     );
 }
+
+#[test]
+fn a_data_dir_the_cluster_account_cannot_enter_still_gets_a_working_cluster() {
+    use std::os::unix::fs::PermissionsExt;
+    let closed = scratch_dir("closed");
+    let data = closed.join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let mut cluster = start_cluster(&data);
+    let mut conn = <SyncConn as Connection>::establish(&cluster.url("postgres")).expect("connect");
+    let one: i32 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .get_result(&mut conn)
+        .expect("select");
+    assert_eq!(one, 1);
+    let layout = cluster.layout().clone();
+    // As root the cluster runs as `postgres`, which cannot enter `closed`: the cluster moves
+    // out, and every directory above its own must let that account through.
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    assert_eq!(layout.relocated, as_root);
+    if layout.relocated {
+        for parent in layout.root.ancestors().skip(1) {
+            let mode = std::fs::metadata(parent)
+                .expect("stat")
+                .permissions()
+                .mode();
+            assert_ne!(
+                mode & 0o001,
+                0,
+                "{} is closed to the cluster",
+                parent.display()
+            );
+        }
+    }
+    drop(conn);
+    cluster.stop().expect("stop");
+    if layout.relocated {
+        std::fs::remove_dir_all(&layout.root).expect("remove the relocated cluster");
+    }
+}
