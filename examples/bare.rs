@@ -118,7 +118,7 @@ async fn main() -> std::io::Result<()> {
             Some(database) => app
                 .app_data(web::Data::new(WorkerConnections::new(
                     database.clone(),
-                    CONNECTIONS / workers.max(1),
+                    (CONNECTIONS / workers.max(1)).max(1),
                 )))
                 .service(bytes_after_sql),
             None => app,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""policytrack benchmark: the release service under wrk at 16 connections, against two ceilings
+"""policytrack benchmark: the release service under wrk at 16 connections, against ceilings
 measured in the same run on the same machine: pgbench running exactly the SQL each endpoint
 runs (captured from PostgreSQL's statement log, prepared, same concurrency), a bare
 actix-web handler returning a body of the same size, and for reads the two at once: the bare
