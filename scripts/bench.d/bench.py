@@ -20,6 +20,8 @@ import time
 import urllib.error
 import urllib.request
 
+import cpu_group
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "target/release/policytrack")
 BARE = os.path.join(ROOT, "target/release/examples/bare")
@@ -280,8 +282,10 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     work = tempfile.mkdtemp(prefix="policytrack-bench-")
     os.chmod(work, 0o755)
+    scheduling = cpu_group.enter()
+    print(f"scheduling: {scheduling}", flush=True)
     results = {"machine": {"cores": os.cpu_count()}, "seconds": SECONDS, "connections": CONNECTIONS,
-               "endpoints": {}, "scale": {}}
+               "scheduling": scheduling, "endpoints": {}, "scale": {}}
     server = Server(os.path.join(work, "data"), free_port())
     bare = None
     try:
@@ -405,6 +409,7 @@ def main():
             bare.terminate()
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
+        cpu_group.leave()
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     report(results)
@@ -555,6 +560,7 @@ def report(results):
                                                   for k, e in results["endpoints"].items()
                                                   if e.get("bare_sql_ratio_to_pgbench") and "uncached" not in k) + ")")
     print(f"ready after restart on an existing database: {results['ready_after_restart_s']} s (target 1 s)")
+    print(f"scheduling: {results['scheduling']}")
     sc = results["scale"]
     print(f"\n== scale: reports, recommendations, milestones, status changes = {sc['rows']} "
           f"(generated in {sc['generate_seconds']} s; read cache off)")
