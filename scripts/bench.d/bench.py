@@ -407,6 +407,7 @@ def main():
     finally:
         if bare:
             bare.terminate()
+            bare.wait(timeout=10)  # gone before its cgroup is removed
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
         cpu_group.leave()

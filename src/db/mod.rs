@@ -142,8 +142,9 @@ pub fn build_pool(url: &str, settings: PoolSettings) -> anyhow::Result<DbPool> {
         .create_timeout(Some(settings.timeout))
         .recycle_timeout(Some(settings.timeout))
         .runtime(deadpool::Runtime::Tokio1)
-        // The most recently returned connection first: list pages take six turns at a time,
-        // and reusing the same few backends keeps them warm (uncached list +13 % against FIFO).
+        // The most recently returned connection first: list pages run three per core at a time
+        // (`scans`), and reusing the same few backends keeps them warm (uncached list +13 %
+        // against FIFO in alternating runs; docs/performance.md, eighth round).
         .queue_mode(deadpool::managed::QueueMode::Lifo)
         .build()
         .context("building the connection pool")
