@@ -2,6 +2,7 @@
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::db::worker_pools::WorkerPools;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
 use crate::http::{input, middleware};
@@ -21,7 +22,10 @@ use utoipa_swagger_ui::SwaggerUi;
 /// Shared, read-only state of every worker.
 #[derive(Clone)]
 pub struct AppState {
+    /// This worker's pool (see [`WorkerPools`]).
     pub pool: DbPool,
+    /// Every worker's pool.
+    pub pools: WorkerPools,
     /// Turns for list pages, exports and aggregates on that pool.
     pub scans: db::scans::Scans,
     pub config: Arc<Config>,
@@ -54,31 +58,32 @@ impl Application {
     /// Migrates and (when empty) seeds the database, then binds `config.addr`.
     pub async fn build(config: Config, database_url: &str) -> anyhow::Result<Self> {
         db::run_migrations(database_url).await?;
-        let metrics = Arc::new(Metrics::default());
-        let pool = db::build_pool(
-            database_url,
-            PoolSettings {
-                max_size: config.db_pool_size,
-                timeout: config.db_timeout,
-                statement_counter: Some(Arc::clone(&metrics.db_statements)),
-            },
-        )?;
         {
-            // Taken out of the pool and closed after seeding: a connection's I/O task runs on
-            // the runtime that opened it, and this one is the main thread's, not a worker's.
-            let mut conn = deadpool::managed::Object::take(pool.get().await?);
+            // Closed after seeding: opened on the main thread's runtime, it would serve no worker.
+            let mut conn = db::connect(database_url).await?;
             if let Some(outcome) = seed::seed_if_empty(&mut conn).await? {
                 tracing::info!(?outcome, "seeded an empty database");
             }
         }
+        let metrics = Arc::new(Metrics::default());
+        let pools = WorkerPools::new(
+            database_url,
+            &PoolSettings {
+                max_size: config.db_pool_size,
+                timeout: config.db_timeout,
+                statement_counter: Some(Arc::clone(&metrics.db_statements)),
+            },
+            worker_count(&config),
+        )?;
         let read_cache = ReadCache::start(database_url, config.read_cache_max_stale);
-        Self::build_with_pool(config, pool, metrics, read_cache)
+        Self::build_with_pools(config, pools, metrics, read_cache)
     }
 
-    /// Binds and starts serving with an existing pool (the database is already migrated).
-    pub fn build_with_pool(
+    /// Binds and starts serving, each worker on its own pool (the database is already
+    /// migrated).
+    pub fn build_with_pools(
         config: Config,
-        pool: DbPool,
+        pools: WorkerPools,
         metrics: Arc<Metrics>,
         read_cache: ReadCache,
     ) -> anyhow::Result<Self> {
@@ -90,23 +95,24 @@ impl Application {
         let jwt = Arc::new(JwtKeys::new(secret, config.token_ttl));
         let listener = TcpListener::bind(config.addr)?;
         let port = listener.local_addr()?.port();
-        let workers = if config.workers == 0 {
-            std::thread::available_parallelism().map_or(2, |n| n.get())
-        } else {
-            config.workers
-        };
-        let state = AppState {
-            pool,
-            scans: db::scans::Scans::per_core(config.db_timeout),
-            config: Arc::new(config),
-            jwt,
-            metrics,
-            stats_cache: Arc::default(),
-            read_cache,
-        };
+        let workers = pools.workers();
+        let scans = db::scans::Scans::per_core(config.db_timeout);
+        let config = Arc::new(config);
+        let stats_cache = Arc::default();
         let spec = openapi::spec();
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();
         let server = HttpServer::new(move || {
+            // Called on each worker's own thread, once as it starts.
+            let state = AppState {
+                pool: pools.for_this_worker(),
+                pools: pools.clone(),
+                scans: scans.clone(),
+                config: Arc::clone(&config),
+                jwt: Arc::clone(&jwt),
+                metrics: Arc::clone(&metrics),
+                stats_cache: Arc::clone(&stats_cache),
+                read_cache: read_cache.clone(),
+            };
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(web::Data::new(state.clone()))
@@ -168,7 +174,15 @@ impl Application {
 async fn metrics_text(state: web::Data<AppState>) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(&state.pool))
+        .body(state.metrics.render(state.pools.status()))
+}
+
+fn worker_count(config: &Config) -> usize {
+    if config.workers == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        config.workers
+    }
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

@@ -7,6 +7,7 @@ pub mod literal_limit;
 pub mod scans;
 pub mod schema;
 pub mod text_enum;
+pub mod worker_pools;
 
 use crate::config::Config;
 use crate::embedded_pg::{ClusterOptions, Supervisor};

@@ -76,3 +76,42 @@ async fn responses_carry_security_headers_and_a_request_id() {
     assert!(response.header("x-request-id").is_some());
     assert!(response.header("server").is_none(), "no server banner");
 }
+
+/// The pool figures in `/metrics`, by state.
+async fn pool_figures(app: &crate::helpers::TestApp) -> (u64, u64) {
+    let text = String::from_utf8(app.get("/metrics").await.body).expect("utf-8");
+    let figure = |state: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!(
+                    "policytrack_db_pool_connections{{state=\"{state}\"}} "
+                ))
+            })
+            .and_then(|n| n.parse::<u64>().ok())
+            .expect("pool figure")
+    };
+    (figure("open"), figure("max"))
+}
+
+#[actix_web::test]
+async fn workers_share_the_configured_pool_size_between_their_pools() {
+    // Arrange: three workers, five connections in all.
+    let mut config = test_config();
+    config.workers = 3;
+    config.db_pool_size = 5;
+    let app = spawn_app_on(crate::helpers::clone_template().await, config).await;
+
+    // Act: enough concurrent reads that every worker opens connections.
+    let reads = (0..24).map(|_| app.get("/api/v1/recommendations?limit=50"));
+    let statuses: Vec<u16> = futures_util::future::join_all(reads)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+
+    // Assert: every read answered, and the instance never holds more than it was given.
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+    let (open, max) = pool_figures(&app).await;
+    assert_eq!(max, 5, "the pools' sizes sum to the configured size");
+    assert!((1..=5).contains(&open), "{open} connections open");
+}
