@@ -66,10 +66,8 @@ macro_rules! text_enum {
 
         impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                    diesel::sql_types::Text,
-                    diesel::pg::Pg,
-                >>::from_sql(value)?;
+                // Borrowed, not a String: these are decoded for every row of every page.
+                let text = std::str::from_utf8(value.as_bytes())?;
                 text.parse().map_err(|e: String| {
                     format!("{} {text:?}: {e}", stringify!($name)).into()
                 })
