@@ -20,11 +20,13 @@ pub fn version_tag(version: i32, variant: &str) -> String {
     }
 }
 
-/// A weak ETag over a serialized body. SipHash with fixed keys: several times cheaper than
-/// a cryptographic digest on list-sized bodies, and the same in every instance.
+/// A weak ETag over a serialized body. foldhash with a fixed seed: the same in every instance
+/// of one build, and about a tenth of SipHash's cost on list-sized bodies (SipHash was 3 % of
+/// an uncached list's CPU). A different build may tag the same body differently; a weak tag
+/// only costs a client one full answer then.
 pub fn body_tag(body: &[u8]) -> String {
-    use std::hash::{DefaultHasher, Hasher};
-    let mut hasher = DefaultHasher::new();
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = foldhash::quality::FixedState::with_seed(0).build_hasher();
     hasher.write(body);
     format!("W/\"{:016x}{:08x}\"", hasher.finish(), body.len())
 }
@@ -112,6 +114,16 @@ mod tests {
             parse_version(&HeaderValue::from_static("\"v12.1.x\"")),
             Some(12)
         );
+    }
+
+    #[test]
+    fn body_tags_follow_the_content_and_are_repeatable() {
+        let body = br#"{"items":[{"title":"A recommendation"}]}"#;
+        assert_eq!(body_tag(body), body_tag(body));
+        let mut changed = body.to_vec();
+        changed[20] ^= 1;
+        assert_ne!(body_tag(body), body_tag(&changed));
+        assert!(body_tag(body).starts_with("W/\""));
     }
 
     #[test]
