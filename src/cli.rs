@@ -146,6 +146,9 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 let app = Application::build(config.clone(), &url).await?;
                 app.stop_on_signals()?;
                 tracing::info!(addr = %config.addr, port = app.port(), "listening");
+                if let Some(warning) = crate::autogroups::warning() {
+                    tracing::warn!("{warning}");
+                }
                 app.run_until_stopped().await?;
                 tracing::info!("stopped");
                 anyhow::Ok(())

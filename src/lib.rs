@@ -2,6 +2,7 @@ pub mod agencies;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod autogroups;
 pub mod cli;
 pub mod config;
 pub mod db;
