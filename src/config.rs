@@ -50,6 +50,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_filter: String,
     pub stale_after_days: u32,
+    /// Connections of the instance, shared out between the workers' pools.
     pub db_pool_size: usize,
     /// Upper bound on waiting for a pooled connection and on any single statement.
     pub db_timeout: Duration,
