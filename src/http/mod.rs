@@ -6,4 +6,5 @@ pub mod input;
 pub mod middleware;
 pub mod pagination;
 pub mod responses;
+pub mod timestamp;
 pub mod validate;

@@ -64,8 +64,10 @@ pub struct MilestoneDto {
     /// Increments on every change; the ETag carries it.
     pub version: i32,
     /// When it was created.
+    #[serde(serialize_with = "crate::http::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::http::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -91,6 +93,7 @@ pub struct StatusChangeDto {
     #[schema(required = true)]
     pub actor: Option<String>,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::http::timestamp::serialize")]
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -138,12 +141,15 @@ pub struct RecommendationDto {
     pub stale: bool,
     /// When the status last changed.
     #[schema(required = true)]
+    #[serde(serialize_with = "crate::http::timestamp::option::serialize")]
     pub status_changed_at: Option<DateTime<Utc>>,
     /// Increments on every change; the ETag carries it.
     pub version: i32,
     /// When it was created.
+    #[serde(serialize_with = "crate::http::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::http::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
     /// Its milestones in order (single reads by default; lists with `include=milestones`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
