@@ -12,7 +12,7 @@ use std::path::Path;
 /// The warning to log at start, when autogroups apply here.
 pub fn warning() -> Option<&'static str> {
     let read = |path: &Path| std::fs::read_to_string(path).ok();
-    let applies = apply(
+    let applies = applies(
         read(Path::new("/proc/sys/kernel/sched_autogroup_enabled")).as_deref(),
         &read(Path::new("/proc/self/cgroup")).unwrap_or_default(),
         &read(Path::new("/proc/self/mounts")).unwrap_or_default(),
@@ -28,7 +28,7 @@ pub fn warning() -> Option<&'static str> {
 
 /// True when autogroups are on and this process is in no CPU cgroup but the root one
 /// (autogroups apply only to tasks of the root CPU group).
-fn apply(
+fn applies(
     enabled: Option<&str>,
     proc_cgroup: &str,
     mounts: &str,
@@ -87,14 +87,14 @@ mod tests {
 
     #[test]
     fn off_when_the_kernel_has_them_off() {
-        assert!(!apply(Some("0\n"), "4:cpu,cpuacct:/\n", V1_MOUNTS, none));
-        assert!(!apply(None, "", "", none));
+        assert!(!applies(Some("0\n"), "4:cpu,cpuacct:/\n", V1_MOUNTS, none));
+        assert!(!applies(None, "", "", none));
     }
 
     #[test]
     fn v1_applies_only_in_the_root_cpu_group() {
-        assert!(apply(Some("1\n"), "4:cpu,cpuacct:/\n", V1_MOUNTS, none));
-        assert!(!apply(
+        assert!(applies(Some("1\n"), "4:cpu,cpuacct:/\n", V1_MOUNTS, none));
+        assert!(!applies(
             Some("1\n"),
             "4:cpu,cpuacct:/system.slice/policytrack.service\n",
             V1_MOUNTS,
@@ -109,8 +109,8 @@ mod tests {
                 .then(|| "cpu io memory pids".to_owned())
         };
         let cgroup = "0::/system.slice/pt.service\n";
-        assert!(!apply(Some("1"), cgroup, V2_MOUNTS, with_cpu));
-        assert!(apply(Some("1"), cgroup, V2_MOUNTS, none));
-        assert!(apply(Some("1"), "0::/\n", V2_MOUNTS, with_cpu));
+        assert!(!applies(Some("1"), cgroup, V2_MOUNTS, with_cpu));
+        assert!(applies(Some("1"), cgroup, V2_MOUNTS, none));
+        assert!(applies(Some("1"), "0::/\n", V2_MOUNTS, with_cpu));
     }
 }

@@ -23,17 +23,19 @@ pub fn scratch(label: &str) -> PathBuf {
     dir
 }
 
-/// A PostgreSQL cluster owned by the suite, playing an external server (`DATABASE_URL`).
-pub fn external_cluster(label: &str) -> EmbeddedCluster {
+/// A PostgreSQL cluster owned by the suite, playing an external server (`DATABASE_URL`), and
+/// its scratch directory (for [`cleanup`] once the cluster is stopped).
+pub fn external_cluster(label: &str) -> (EmbeddedCluster, PathBuf) {
+    let dir = scratch(label);
     let cluster = EmbeddedCluster::start(ClusterOptions {
-        data_dir: scratch(label),
+        data_dir: dir.clone(),
         bin_dir: None,
         durable: true,
     })
     .expect("start external PostgreSQL");
     policytrack::db::create_database_if_missing(&cluster.url("postgres"), "policytrack")
         .expect("create database");
-    cluster
+    (cluster, dir)
 }
 
 /// A running `policytrack serve` (release build) and where its logs go.

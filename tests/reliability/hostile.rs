@@ -59,7 +59,7 @@ fn bodies() -> Vec<(&'static str, String, Vec<u8>)> {
 pub fn run() -> Outcome {
     let mut outcome = Outcome::new("hostile input corpus");
     let dir = scratch("hostile");
-    let cluster = external_cluster("hostile-db");
+    let (cluster, cluster_dir) = external_cluster("hostile-db");
     let url = cluster.url("policytrack");
     let server = Server::start(&[("DATABASE_URL", url.as_str())], &dir.join("server.log"));
     let port = server.port;
@@ -290,6 +290,7 @@ pub fn run() -> Outcome {
     ));
     drop(server);
     drop(cluster);
+    crate::harness::cleanup(&cluster_dir, &mut outcome);
     crate::harness::cleanup(&dir, &mut outcome);
     outcome
 }

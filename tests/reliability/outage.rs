@@ -122,7 +122,7 @@ fn time_to_ready(port: u16, limit: Duration) -> Option<Duration> {
 pub fn run() -> Outcome {
     let mut outcome = Outcome::new("database outage (external + embedded)");
     let dir = scratch("outage");
-    let mut cluster = external_cluster("outage-db");
+    let (mut cluster, cluster_dir) = external_cluster("outage-db");
     let url = cluster.url("policytrack");
     let server = Server::start(&[("DATABASE_URL", url.as_str())], &dir.join("server.log"));
     let port = server.port;
@@ -237,6 +237,7 @@ pub fn run() -> Outcome {
         back.map_or(-1, |d| d.as_millis() as i64)
     ));
     drop(server);
+    crate::harness::cleanup(&cluster_dir, &mut outcome);
     crate::harness::cleanup(&dir, &mut outcome);
     outcome
 }

@@ -28,7 +28,7 @@ fn pool_open(port: u16) -> u64 {
 pub fn run(duration: Duration) -> Outcome {
     let mut outcome = Outcome::new("scale-out: two instances, one database");
     let dir = scratch("scaleout");
-    let cluster = external_cluster("scaleout-db");
+    let (cluster, cluster_dir) = external_cluster("scaleout-db");
     let url = cluster.url("policytrack");
     let env = [
         ("DATABASE_URL", url.as_str()),
@@ -151,6 +151,7 @@ pub fn run(duration: Duration) -> Outcome {
     drop(a);
     drop(b);
     drop(cluster);
+    crate::harness::cleanup(&cluster_dir, &mut outcome);
     crate::harness::cleanup(&dir, &mut outcome);
     outcome
 }
