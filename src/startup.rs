@@ -75,6 +75,13 @@ impl Application {
             },
             worker_count(&config),
         )?;
+        if pools.workers() < worker_count(&config) {
+            tracing::warn!(
+                workers = pools.workers(),
+                "fewer HTTP workers than asked: each needs a connection of its own \
+                 (POLICYTRACK_DB_POOL_SIZE)"
+            );
+        }
         let read_cache = ReadCache::start(database_url, config.read_cache_max_stale);
         Self::build_with_pools(config, pools, metrics, read_cache)
     }

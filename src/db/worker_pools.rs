@@ -24,10 +24,12 @@ pub struct WorkerPools {
 }
 
 impl WorkerPools {
-    /// `workers` pools sharing `settings.max_size` connections between them (at least one
-    /// each). No connection is opened here: each is opened by the first worker that needs it.
+    /// Pools for `workers` workers sharing `settings.max_size` connections between them. Every
+    /// pool needs a connection, so there are never more pools than connections: the server
+    /// runs [`Self::workers`] workers. No connection is opened here: each is opened by the
+    /// first worker that needs it.
     pub fn new(url: &str, settings: &PoolSettings, workers: usize) -> anyhow::Result<Self> {
-        let workers = workers.max(1);
+        let workers = workers.clamp(1, settings.max_size.max(1));
         let share = |n: usize| PoolSettings {
             max_size: (settings.max_size / workers + usize::from(n < settings.max_size % workers))
                 .max(1),
@@ -127,8 +129,9 @@ mod tests {
     }
 
     #[test]
-    fn every_worker_gets_a_connection_even_past_the_configured_size() {
-        assert_eq!(sizes(&pools(1, 2)), [1, 1]);
+    fn there_are_never_more_workers_than_connections() {
+        assert_eq!(sizes(&pools(1, 2)), [1]);
+        assert_eq!(sizes(&pools(3, 64)), [1, 1, 1]);
     }
 
     #[test]

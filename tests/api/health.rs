@@ -115,3 +115,26 @@ async fn workers_share_the_configured_pool_size_between_their_pools() {
     assert_eq!(max, 5, "the pools' sizes sum to the configured size");
     assert!((1..=5).contains(&open), "{open} connections open");
 }
+
+#[actix_web::test]
+async fn more_workers_than_connections_are_not_started() {
+    // Arrange: four workers asked for, two connections in all.
+    let mut config = test_config();
+    config.workers = 4;
+    config.db_pool_size = 2;
+    let app = spawn_app_on(crate::helpers::clone_template().await, config).await;
+
+    // Act: concurrent reads.
+    let reads = (0..12).map(|_| app.get("/api/v1/recommendations?limit=50"));
+    let statuses: Vec<u16> = futures_util::future::join_all(reads)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+
+    // Assert: every read answered within the two connections.
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+    let (open, max) = pool_figures(&app).await;
+    assert_eq!(max, 2);
+    assert!((1..=2).contains(&open), "{open} connections open");
+}
