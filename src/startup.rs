@@ -19,14 +19,14 @@ use std::time::Duration;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-/// Shared, read-only state of every worker.
+/// A worker's read-only state: its own connection pool, and what every worker shares.
 #[derive(Clone)]
 pub struct AppState {
     /// This worker's pool (see [`WorkerPools`]).
     pub pool: DbPool,
     /// Every worker's pool.
     pub pools: WorkerPools,
-    /// Turns for list pages, exports and aggregates on that pool.
+    /// Turns for list pages, exports and aggregates, shared by every worker.
     pub scans: db::scans::Scans,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
