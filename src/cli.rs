@@ -142,11 +142,13 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 config.jwt_secret = Some(crate::auth::jwt::load_or_create_secret(&path)?);
             }
             let url = database.url.clone();
+            // Read from /proc here, before the runtime starts: file reads block.
+            let autogroups_warning = crate::autogroups::warning();
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(config.clone(), &url).await?;
                 app.stop_on_signals()?;
                 tracing::info!(addr = %config.addr, port = app.port(), "listening");
-                if let Some(warning) = crate::autogroups::warning() {
+                if let Some(warning) = autogroups_warning {
                     tracing::warn!("{warning}");
                 }
                 app.run_until_stopped().await?;

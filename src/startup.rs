@@ -66,6 +66,7 @@ impl Application {
             }
         }
         let metrics = Arc::new(Metrics::default());
+        let workers_asked = worker_count(&config);
         let pools = WorkerPools::new(
             database_url,
             &PoolSettings {
@@ -73,9 +74,9 @@ impl Application {
                 timeout: config.db_timeout,
                 statement_counter: Some(Arc::clone(&metrics.db_statements)),
             },
-            worker_count(&config),
+            workers_asked,
         )?;
-        if pools.workers() < worker_count(&config) {
+        if pools.workers() < workers_asked {
             tracing::warn!(
                 workers = pools.workers(),
                 "fewer HTTP workers than asked: each needs a connection of its own \

@@ -93,48 +93,41 @@ async fn pool_figures(app: &crate::helpers::TestApp) -> (u64, u64) {
     (figure("open"), figure("max"))
 }
 
-#[actix_web::test]
-async fn workers_share_the_configured_pool_size_between_their_pools() {
-    // Arrange: three workers, five connections in all.
+/// Starts a server with `workers` workers and `pool_size` connections, sends `reads`
+/// concurrent list reads, and gives their statuses and the pool figures (open, max) after.
+async fn concurrent_reads(workers: usize, pool_size: usize, reads: usize) -> (Vec<u16>, u64, u64) {
     let mut config = test_config();
-    config.workers = 3;
-    config.db_pool_size = 5;
+    config.workers = workers;
+    config.db_pool_size = pool_size;
     let app = spawn_app_on(crate::helpers::clone_template().await, config).await;
-
-    // Act: enough concurrent reads that every worker opens connections.
-    let reads = (0..24).map(|_| app.get("/api/v1/recommendations?limit=50"));
-    let statuses: Vec<u16> = futures_util::future::join_all(reads)
+    let reads = (0..reads).map(|_| app.get("/api/v1/recommendations?limit=50"));
+    let statuses = futures_util::future::join_all(reads)
         .await
         .iter()
         .map(|r| r.status)
         .collect();
-
-    // Assert: every read answered, and the instance never holds more than it was given.
-    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     let (open, max) = pool_figures(&app).await;
+    (statuses, open, max)
+}
+
+#[actix_web::test]
+async fn workers_share_the_configured_pool_size_between_their_pools() {
+    // Three workers, five connections in all; enough reads that every worker opens some.
+    let (statuses, open, max) = concurrent_reads(3, 5, 24).await;
+
+    // Every read answered, and the instance never holds more than it was given.
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     assert_eq!(max, 5, "the pools' sizes sum to the configured size");
     assert!((1..=5).contains(&open), "{open} connections open");
 }
 
 #[actix_web::test]
 async fn more_workers_than_connections_are_not_started() {
-    // Arrange: four workers asked for, two connections in all.
-    let mut config = test_config();
-    config.workers = 4;
-    config.db_pool_size = 2;
-    let app = spawn_app_on(crate::helpers::clone_template().await, config).await;
+    // Four workers asked for, two connections in all.
+    let (statuses, open, max) = concurrent_reads(4, 2, 12).await;
 
-    // Act: concurrent reads.
-    let reads = (0..12).map(|_| app.get("/api/v1/recommendations?limit=50"));
-    let statuses: Vec<u16> = futures_util::future::join_all(reads)
-        .await
-        .iter()
-        .map(|r| r.status)
-        .collect();
-
-    // Assert: every read answered within the two connections.
+    // Every read answered within the two connections.
     assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
-    let (open, max) = pool_figures(&app).await;
     assert_eq!(max, 2);
     assert!((1..=2).contains(&open), "{open} connections open");
 }
