@@ -1,4 +1,5 @@
 pub mod agencies;
+pub mod allocator;
 pub mod api;
 pub mod audit;
 pub mod auth;

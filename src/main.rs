@@ -1,7 +1,11 @@
 use policytrack::{cli, config::Config, telemetry};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    policytrack::allocator::refuse_transparent_huge_pages();
     let _ = dotenvy::dotenv();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match cli::parse(&args) {
