@@ -21,7 +21,9 @@ use diesel::query_dsl::methods;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{try_join, try_join5};
-use std::collections::HashMap;
+// The maps here are keyed by ids the database made, never chosen by a client, so a fast
+// hash without SipHash's flooding resistance is safe.
+use foldhash::{HashMap, HashMapExt};
 use uuid::Uuid;
 
 /// Only the columns the representation shows are read from the joined tables.
