@@ -8,7 +8,9 @@
 //! every process unasked (`enabled = always`) is refused below.
 
 /// Keeps this process's memory in small pages. Errors are ignored: without it the process
-/// only uses more memory.
+/// only uses more memory. Child processes inherit the flag, the embedded PostgreSQL among
+/// them; it never asks for transparent huge pages, so only a kernel set to `always` would
+/// have given it any.
 pub fn refuse_transparent_huge_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag of this process.
     unsafe {
