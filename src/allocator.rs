@@ -1,6 +1,7 @@
 //! The service allocates with mimalloc (declared in `main.rs`, and in the benchmark's bare
 //! handler so that its ceiling is like for like): an uncached list costs about a tenth less
-//! CPU than with glibc's malloc, which took 15 % of it (docs/performance.md, tenth round).
+//! CPU than with glibc's malloc, which took 15 % of it (docs/performance-history.md, tenth
+//! round).
 //!
 //! mimalloc reserves memory in large aligned ranges. Backed by transparent huge pages, every
 //! 2 MiB it touched became resident: RSS under the uncached list went from 25 to 56 MiB. The

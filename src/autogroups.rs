@@ -4,8 +4,8 @@
 //! session outside a CPU cgroup is a scheduling group of its own, and PostgreSQL makes each
 //! backend its own session. Sixteen busy backends are then sixteen groups against the
 //! service's one, and under full load requests waited up to a second inside the service
-//! (docs/performance.md, eighth round). Nothing in the service can change that; an operator
-//! can (README, "Under load").
+//! (docs/performance-history.md, eighth round). Nothing in the service can change that; an
+//! operator can (README, "Under load").
 
 use std::path::Path;
 

@@ -145,7 +145,7 @@ pub fn build_pool(url: &str, settings: PoolSettings) -> anyhow::Result<DbPool> {
         .runtime(deadpool::Runtime::Tokio1)
         // The most recently returned connection first: list pages run three per core at a time
         // (`scans`), and reusing the same few backends keeps them warm (uncached list +13 %
-        // against FIFO in alternating runs; docs/performance.md, eighth round).
+        // against FIFO in alternating runs; docs/performance-history.md, eighth round).
         .queue_mode(deadpool::managed::QueueMode::Lifo)
         .build()
         .context("building the connection pool")

@@ -5,7 +5,7 @@
 //! opened on the other, and every statement then crossed threads twice (a wake-up each way).
 //! A pool per worker keeps a request and its connection on one thread: in alternating runs
 //! in a CPU cgroup, +13 % uncached list pages and +7 % uncached details
-//! (docs/performance.md, ninth round).
+//! (docs/performance-history.md, ninth round).
 
 use super::{DbPool, PoolSettings, build_pool};
 use std::sync::atomic::{AtomicUsize, Ordering};
