@@ -265,8 +265,8 @@ def logged_latencies_ms(prefix):
     latencies = []
     for path in glob.glob(prefix + ".*"):
         with open(path) as f:
-            fields = [line.split() for line in f if line.strip()]
-        latencies += [int(f[2]) for f in fields if f[1] != "0"]
+            rows = [line.split() for line in f if line.strip()]
+        latencies += [int(row[2]) for row in rows if row[1] != "0"]
         os.remove(path)
     latencies.sort()
     return tuple(latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1000 for q in (0.5, 0.99))
