@@ -258,7 +258,7 @@ def pgbench(server, statements, name, seconds=SECONDS, latency=False):
 
 def logged_latencies_ms(prefix):
     """p50 and p99 of the transactions pgbench logged (`-l`, one file per thread: client,
-    transaction number, latency in µs, ...). The files are removed. Each client's first
+    transaction number from 1, latency in µs, ...). The files are removed. Each client's first
     transaction is left out: it prepares every statement on a new backend, which the service,
     warmed up before it is measured, does not pay in its runs (in 1 s runs those sixteen set
     the p99)."""
@@ -266,7 +266,7 @@ def logged_latencies_ms(prefix):
     for path in glob.glob(prefix + ".*"):
         with open(path) as f:
             rows = [line.split() for line in f if line.strip()]
-        latencies += [int(row[2]) for row in rows if row[1] != "0"]
+        latencies += [int(row[2]) for row in rows if row[1] != "1"]
         os.remove(path)
     latencies.sort()
     return tuple(latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1000 for q in (0.5, 0.99))
