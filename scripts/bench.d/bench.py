@@ -6,6 +6,7 @@ actix-web handler returning a body of the same size, and for reads the two at on
 handler running the same statements before it answers. Prints a table and writes
 target/bench/results.json. Never fails on a slow figure: it reports them."""
 
+import contextlib
 import glob
 import json
 import os
@@ -217,6 +218,19 @@ def captured_sql(log_path, offset):
     return statements
 
 
+@contextlib.contextmanager
+def statement_log(server):
+    """PostgreSQL logs every statement, with its parameters, while this is open (`capture`)."""
+    server.psql("ALTER SYSTEM SET log_min_duration_statement = 0")
+    server.psql("SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    try:
+        yield
+    finally:
+        server.psql("ALTER SYSTEM RESET log_min_duration_statement")
+        server.psql("SELECT pg_reload_conf()")
+
+
 def capture(server, method, path, headers=None, body=None):
     log = os.path.join(server.data_dir, "postgres", "postgres.log")
     offset = os.path.getsize(log)
@@ -266,7 +280,8 @@ def logged_latencies_ms(prefix):
     for path in glob.glob(prefix + ".*"):
         with open(path) as f:
             rows = [line.split() for line in f if line.strip()]
-        latencies += [int(row[2]) for row in rows if row[1] != "1"]
+        # A client that ran only its first transaction (a very short run) still counts it.
+        latencies += [int(row[2]) for row in rows if row[1] != "1"] or [int(row[2]) for row in rows]
         os.remove(path)
     latencies.sort()
     return tuple(latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1000 for q in (0.5, 0.99))
@@ -334,21 +349,17 @@ def main():
         server.psql("CREATE TABLE IF NOT EXISTS bench_clients (n int PRIMARY KEY, id uuid NOT NULL)")
         server.psql("TRUNCATE bench_clients; INSERT INTO bench_clients SELECT row_number() OVER () - 1, id FROM "
                     "(SELECT unnest(ARRAY['" + "','".join(writers) + "']::uuid[]) AS id) s")
-        server.psql("ALTER SYSTEM SET log_min_duration_statement = 0")
-        server.psql("SELECT pg_reload_conf()")
-        time.sleep(0.5)
-        detail_sql, _, detail_headers, detail_body = capture(server, "GET", f"/api/v1/recommendations/{rec}")
-        etag = detail_headers.get("ETag") or detail_headers.get("etag")
-        list_path = "/api/v1/recommendations?status=not_assessed&limit=50"
-        list_sql, _, _, list_body = capture(server, "GET", list_path)
-        stats_sql, _, _, stats_body = capture(server, "GET", "/api/v1/stats")
-        cond_sql, cond_status, _, _ = capture(server, "GET", f"/api/v1/recommendations/{rec}", {"If-None-Match": etag})
-        version = json.loads(request(server.port, "GET", f"/api/v1/recommendations/{probe}")[2])["version"]
-        write_sql, write_status, _, write_body = capture(server, "POST", f"/api/v1/recommendations/{probe}/status",
-                                                         dict(auth, **{"If-Match": f'"v{version}.0"'}),
-                                                         {"status": "stalled", "note": "benchmark write"})
-        server.psql("ALTER SYSTEM RESET log_min_duration_statement")
-        server.psql("SELECT pg_reload_conf()")
+        with statement_log(server):
+            detail_sql, _, detail_headers, detail_body = capture(server, "GET", f"/api/v1/recommendations/{rec}")
+            etag = detail_headers.get("ETag") or detail_headers.get("etag")
+            list_path = "/api/v1/recommendations?status=not_assessed&limit=50"
+            list_sql, _, _, list_body = capture(server, "GET", list_path)
+            stats_sql, _, _, stats_body = capture(server, "GET", "/api/v1/stats")
+            cond_sql, cond_status, _, _ = capture(server, "GET", f"/api/v1/recommendations/{rec}", {"If-None-Match": etag})
+            version = json.loads(request(server.port, "GET", f"/api/v1/recommendations/{probe}")[2])["version"]
+            write_sql, write_status, _, write_body = capture(server, "POST", f"/api/v1/recommendations/{probe}/status",
+                                                             dict(auth, **{"If-Match": f'"v{version}.0"'}),
+                                                             {"status": "stalled", "note": "benchmark write"})
         assert cond_status == 304 and write_status == 200, (cond_status, write_status)
         # The write ceiling gives each pgbench client its own row, as wrk gives each connection.
         write_sql = [s.replace(f"'{probe}'::uuid", "(SELECT id FROM bench_clients WHERE n = :client_id)")
@@ -538,16 +549,12 @@ def scale(work):
 def captured_steady_sql(server, urls):
     """The statements each URL runs once warm: one request first, so that what the service
     computes once (the stats behind their data version) is not counted as per-request work."""
-    server.psql("ALTER SYSTEM SET log_min_duration_statement = 0")
-    server.psql("SELECT pg_reload_conf()")
-    time.sleep(0.5)
     statements = {}
-    for label, path in urls.items():
-        request(server.port, "GET", path)
-        statements[label], status, _, _ = capture(server, "GET", path)
-        assert status == 200, (label, status)
-    server.psql("ALTER SYSTEM RESET log_min_duration_statement")
-    server.psql("SELECT pg_reload_conf()")
+    with statement_log(server):
+        for label, path in urls.items():
+            request(server.port, "GET", path)
+            statements[label], status, _, _ = capture(server, "GET", path)
+            assert status == 200, (label, status)
     return statements
 
 
