@@ -6,8 +6,7 @@ use crate::db::{self, Database};
 use crate::domain::Role;
 use crate::http::validate::Checks;
 use crate::startup::Application;
-use crate::{audit, openapi, seed, users};
-use diesel_async::AsyncConnection;
+use crate::{openapi, seed, users};
 
 pub const USAGE: &str = "\
 policytrack: tracks what happens to the recommendations of policy reports
@@ -163,39 +162,18 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn create_user(url: &str, email: &str, role: Role, hash: &str) -> anyhow::Result<uuid::Uuid> {
     let mut conn = db::connect(url).await?;
-    let user = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| {
-            let user = users::queries::insert(
-                conn,
-                users::queries::NewUser {
-                    email,
-                    password_hash: hash,
-                    role,
-                },
-            )
-            .await?;
-            let dto = users::dto::UserDto::from(user.clone());
-            audit::record(
-                conn,
-                None,
-                audit::Change {
-                    action: "create_user",
-                    entity_type: "user",
-                    entity_id: user.id,
-                    before: None,
-                    after: audit::snapshot(&dto),
-                },
-            )
-            .await?;
-            Ok(user)
-        })
+    let new = users::model::NewUser {
+        email,
+        password_hash: hash,
+        role,
+    };
+    let user = users::commands::create(&mut conn, None, new)
         .await
         .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => anyhow::anyhow!("a user with email {email} already exists"),
-            other => other.into(),
+            crate::error::ApiError::Conflict(_) => {
+                anyhow::anyhow!("a user with email {email} already exists")
+            }
+            other => anyhow::anyhow!("{other}"),
         })?;
     Ok(user.id)
 }

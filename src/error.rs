@@ -100,6 +100,24 @@ impl ApiError {
         }
     }
 
+    /// 404 for the `resource` with `id` (or whatever named it: a code, a path).
+    pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            resource,
+            id: id.to_string(),
+        }
+    }
+
+    /// Maps a unique-key violation to a 409 saying `message`; any other error as usual.
+    /// Use as `.map_err(ApiError::conflict_as("a report with this slug exists"))`.
+    pub fn conflict_as(message: impl Into<String>) -> impl FnOnce(diesel::result::Error) -> Self {
+        let message = message.into();
+        move |error| match Self::from(error) {
+            Self::Conflict(_) => Self::Conflict(message),
+            other => other,
+        }
+    }
+
     /// A validation error about one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
@@ -205,9 +223,8 @@ fn database_unreachable(message: &str) -> bool {
     TRANSIENT.iter().any(|t| message.contains(t))
 }
 
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
-    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        tracing::warn!(error = %error, "no database connection");
+impl From<crate::db::Unavailable> for ApiError {
+    fn from(_: crate::db::Unavailable) -> Self {
         Self::Unavailable
     }
 }

@@ -3,7 +3,7 @@
 use crate::db;
 use crate::error::ApiError;
 use crate::http::responses as r;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -41,7 +41,7 @@ pub async fn get_liveness() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn get_readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let check = async {
-        let mut conn = state.pool.get().await.ok()?;
+        let mut conn = state.db.conn().await.ok()?;
         db::ping(&mut conn).await.ok()
     };
     match tokio::time::timeout(state.config.db_timeout, check).await {

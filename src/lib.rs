@@ -21,6 +21,7 @@ pub mod reports;
 pub mod seed;
 pub mod shutdown;
 pub mod startup;
+pub mod state;
 pub mod stats;
 pub mod telemetry;
 pub mod users;

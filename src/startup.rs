@@ -2,52 +2,25 @@
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::db::scans::Scans;
 use crate::db::worker_pools::WorkerPools;
-use crate::db::{self, DbPool, PoolSettings};
+use crate::db::{self, Db, PoolSettings};
 use crate::error::ApiError;
 use crate::http::{input, middleware};
 use crate::metrics::Metrics;
-use crate::read_cache::{self, ReadCache};
+use crate::read_cache::memo::Memo;
+use crate::read_cache::{InvalidateAfterWrites, ReadCache};
+use crate::state::AppState;
 use crate::{api, openapi, seed, shutdown};
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
-
-/// A worker's read-only state: its own connection pool, and what every worker shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// This worker's pool (see [`WorkerPools`]).
-    pub pool: DbPool,
-    /// Every worker's pool.
-    pub pools: WorkerPools,
-    /// Turns for list pages, exports and aggregates, shared by every worker.
-    pub scans: db::scans::Scans,
-    pub config: Arc<Config>,
-    pub jwt: Arc<JwtKeys>,
-    pub metrics: Arc<Metrics>,
-    pub stats_cache: Arc<crate::stats::handlers::StatsCache>,
-    pub read_cache: ReadCache,
-}
-
-impl AppState {
-    pub fn public_read(&self) -> bool {
-        self.config.public_read_enabled()
-    }
-
-    /// The clock and settings that derived fields (`stale`, `overdue`) are computed from.
-    pub fn derivation(&self) -> crate::recommendations::dto::Derivation {
-        crate::recommendations::dto::Derivation {
-            now: chrono::Utc::now(),
-            stale_after_days: self.config.stale_after_days,
-        }
-    }
-}
 
 pub struct Application {
     port: u16,
@@ -84,12 +57,11 @@ impl Application {
             );
         }
         let read_cache = ReadCache::start(database_url, config.read_cache_max_stale);
-        Self::build_with_pools(config, pools, metrics, read_cache)
+        Self::serve(config, pools, metrics, read_cache)
     }
 
-    /// Binds and starts serving, each worker on its own pool (the database is already
-    /// migrated).
-    pub fn build_with_pools(
+    /// Binds and starts serving, each worker on its own pool (the database is migrated).
+    fn serve(
         config: Config,
         pools: WorkerPools,
         metrics: Arc<Metrics>,
@@ -104,52 +76,61 @@ impl Application {
         let listener = TcpListener::bind(config.addr)?;
         let port = listener.local_addr()?.port();
         let workers = pools.workers();
-        let scans = db::scans::Scans::per_core(config.db_timeout);
+        let scans = Scans::per_core(config.db_timeout);
         let config = Arc::new(config);
-        let stats_cache = Arc::default();
+        let memo = Memo::default();
+        let cached_reads = web::Data::new(read_cache.clone());
         let spec = openapi::spec();
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();
         let server = HttpServer::new(move || {
             // Called on each worker's own thread, once as it starts.
             let state = AppState {
-                pool: pools.for_this_worker(),
-                pools: pools.clone(),
-                scans: scans.clone(),
+                db: Db::new(pools.for_this_worker(), scans.clone()),
                 config: Arc::clone(&config),
                 jwt: Arc::clone(&jwt),
-                metrics: Arc::clone(&metrics),
-                stats_cache: Arc::clone(&stats_cache),
-                read_cache: read_cache.clone(),
+                memo: memo.clone(),
             };
             let (app, _) = App::new()
                 .into_utoipa_app()
-                .app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(state))
+                .app_data(cached_reads.clone())
                 .app_data(input::json_config())
                 .app_data(input::query_config())
                 .app_data(input::path_config())
                 .configure(api::configure)
                 .split_for_parts();
+            let (metrics_now, pools_now) = (Arc::clone(&metrics), pools.clone());
+            let yaml = Arc::clone(&spec_yaml);
             app.service(web::redirect("/docs", "/docs/"))
-                .route("/metrics", web::get().to(metrics_text))
-                .route("/api-docs/openapi.yaml", {
-                    let yaml = Arc::clone(&spec_yaml);
+                // Outside the API: scraped by operators, not called by SDKs.
+                .route(
+                    "/metrics",
                     web::get().to(move || {
-                        let yaml = Arc::clone(&yaml);
+                        let text = metrics_now.render(pools_now.status());
                         async move {
-                            actix_web::HttpResponse::Ok()
-                                .content_type("application/yaml")
-                                .body(yaml.to_string())
+                            HttpResponse::Ok()
+                                .content_type("text/plain; version=0.0.4")
+                                .body(text)
                         }
-                    })
-                })
+                    }),
+                )
+                .route(
+                    "/api-docs/openapi.yaml",
+                    web::get().to(move || {
+                        let yaml = yaml.to_string();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/yaml")
+                                .body(yaml)
+                        }
+                    }),
+                )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
-                .wrap(actix_web::middleware::from_fn(
-                    read_cache::invalidate_after_writes,
-                ))
-                .wrap(cors(&state.config.cors_origins))
+                .wrap(InvalidateAfterWrites(read_cache.clone()))
+                .wrap(cors(&config.cors_origins))
                 .wrap(middleware::SecurityHeaders)
-                .wrap(middleware::RequestLog)
+                .wrap(middleware::RequestLog::new(Arc::clone(&metrics)))
         })
         .workers(workers)
         .client_request_timeout(Duration::from_secs(10))
@@ -178,13 +159,6 @@ impl Application {
     }
 }
 
-/// Prometheus exposition (outside the API: scraped by operators, not called by SDKs).
-async fn metrics_text(state: web::Data<AppState>) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(state.pools.status()))
-}
-
 fn worker_count(config: &Config) -> usize {
     if config.workers == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -193,11 +167,11 @@ fn worker_count(config: &Config) -> usize {
     }
 }
 
-async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound {
-        resource: "route",
-        id: req.path().chars().take(200).collect(),
-    })
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "route",
+        req.path().chars().take(200).collect::<String>(),
+    ))
 }
 
 fn cors(origins: &[String]) -> Cors {

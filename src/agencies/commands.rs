@@ -1,54 +1,43 @@
 //! Agency writes (admins), each with its audit event.
 
-use super::model::{Agency, NewAgency};
-use crate::audit::{self, Change};
-use crate::auth::AuthUser;
+use super::model::{Agency, AgencyChanges, NewAgency};
+use super::queries;
+use crate::audit::commands::{record, snapshot};
+use crate::audit::model::{Actor, Change};
 use crate::db::schema::{agencies, recommendation_agencies, recommendations};
 use crate::error::ApiError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-pub fn not_found(id: Uuid) -> ApiError {
-    ApiError::NotFound {
-        resource: "agency",
-        id: id.to_string(),
-    }
-}
+const CODE_TAKEN: &str = "an agency with this code exists";
 
-/// A validated PATCH (`None` leaves alone, `Some(None)` clears the parent).
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = agencies)]
-pub struct AgencyChanges {
-    pub code: Option<String>,
-    pub name: Option<String>,
-    pub country: Option<String>,
-    pub parent_id: Option<Option<Uuid>>,
-}
-
-fn conflict_on_code(e: diesel::result::Error) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::Conflict("an agency with this code exists".into()),
-        other => other,
+/// 422 at `field` naming the first of `ids` that is no agency.
+pub async fn ensure_exist(
+    conn: &mut AsyncPgConnection,
+    field: &str,
+    ids: &[Uuid],
+) -> Result<(), ApiError> {
+    match queries::first_missing(conn, ids).await? {
+        Some(missing) => Err(ApiError::invalid(field, format!("no agency {missing}"))),
+        None => Ok(()),
     }
 }
 
 pub async fn create(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
-    new: NewAgency<'_>,
+    actor: Actor<'_>,
+    new: NewAgency,
 ) -> Result<Agency, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        if let Some(parent) = new.parent_id {
-            crate::recommendations::commands::ensure_agencies_exist(conn, &[parent]).await?;
-        }
+        ensure_exist(conn, "agency_id", &Vec::from_iter(new.parent_id)).await?;
         let created: Agency = diesel::insert_into(agencies::table)
             .values(&new)
             .returning(Agency::as_returning())
             .get_result(conn)
             .await
-            .map_err(conflict_on_code)?;
-        audit::record(
+            .map_err(ApiError::conflict_as(CODE_TAKEN))?;
+        record(
             conn,
             Some(actor),
             Change {
@@ -56,7 +45,7 @@ pub async fn create(
                 entity_type: "agency",
                 entity_id: created.id,
                 before: None,
-                after: audit::snapshot(&created),
+                after: snapshot(&created),
             },
         )
         .await?;
@@ -67,7 +56,7 @@ pub async fn create(
 
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
+    actor: Actor<'_>,
     id: Uuid,
     expected: i32,
     changes: AgencyChanges,
@@ -80,15 +69,15 @@ pub async fn update(
             .first(conn)
             .await
             .optional()?
-            .ok_or_else(|| not_found(id))?;
+            .ok_or_else(|| ApiError::not_found("agency", id))?;
         if current.version != expected {
             return Err(ApiError::PreconditionFailed);
         }
         if let Some(Some(parent)) = changes.parent_id {
-            if parent == id || ancestors(conn, parent).await?.contains(&id) {
+            if parent == id || queries::ancestors(conn, parent).await?.contains(&id) {
                 return Err(ApiError::invalid("/parent_id", "would make a cycle"));
             }
-            crate::recommendations::commands::ensure_agencies_exist(conn, &[parent]).await?;
+            ensure_exist(conn, "agency_id", &[parent]).await?;
         }
         let updated: Agency = diesel::update(agencies::table.find(id))
             .set((
@@ -99,19 +88,19 @@ pub async fn update(
             .returning(Agency::as_returning())
             .get_result(conn)
             .await
-            .map_err(conflict_on_code)?;
+            .map_err(ApiError::conflict_as(CODE_TAKEN))?;
         if changes.code.is_some() || changes.name.is_some() || changes.country.is_some() {
             bump_recommendations_of(conn, id).await?;
         }
-        audit::record(
+        record(
             conn,
             Some(actor),
             Change {
                 action: "update_agency",
                 entity_type: "agency",
                 entity_id: id,
-                before: audit::snapshot(&current),
-                after: audit::snapshot(&updated),
+                before: snapshot(&current),
+                after: snapshot(&updated),
             },
         )
         .await?;
@@ -140,24 +129,4 @@ async fn bump_recommendations_of(conn: &mut AsyncPgConnection, agency: Uuid) -> 
     .execute(conn)
     .await
     .map(|_| ())
-}
-
-/// The chain of parents above `id` (bounded: the directory is small and acyclic).
-async fn ancestors(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
-    let mut chain = Vec::new();
-    let mut next = Some(id);
-    while let Some(current) = next {
-        if chain.len() > 64 || chain.contains(&current) {
-            break;
-        }
-        chain.push(current);
-        next = agencies::table
-            .find(current)
-            .select(agencies::parent_id)
-            .first::<Option<Uuid>>(conn)
-            .await
-            .optional()?
-            .flatten();
-    }
-    Ok(chain)
 }

@@ -1,9 +1,10 @@
-//! Agency request and response bodies.
+//! Agency request and response bodies, and their conversions.
 
-use super::model::Agency;
-use crate::db::schema::agencies;
+use super::model::{Agency, AgencyBrief, AgencyChanges, AgencyCountsRow, AgencyFilter, NewAgency};
+use crate::error::ApiError;
+use crate::http::pagination;
+use crate::http::validate::{Checks, TITLE_MAX};
 use chrono::{DateTime, Utc};
-use diesel::{Queryable, Selectable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -48,8 +49,8 @@ pub struct AgencyCounts {
     pub overdue_milestones: i64,
 }
 
-impl From<super::queries::AgencyCountsRow> for AgencyCounts {
-    fn from(r: super::queries::AgencyCountsRow) -> Self {
+impl From<AgencyCountsRow> for AgencyCounts {
+    fn from(r: AgencyCountsRow) -> Self {
         Self {
             recommendations_led: r.led,
             recommendations_supported: r.supported,
@@ -60,9 +61,7 @@ impl From<super::queries::AgencyCountsRow> for AgencyCounts {
 }
 
 /// An agency as embedded in other resources.
-// Selectable straight from `agencies`, so embeds read only these four columns.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = agencies, check_for_backend(diesel::pg::Pg))]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AgencySummary {
     /// Stable identifier.
     pub id: Uuid,
@@ -72,6 +71,17 @@ pub struct AgencySummary {
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
+}
+
+impl From<AgencyBrief> for AgencySummary {
+    fn from(a: AgencyBrief) -> Self {
+        Self {
+            id: a.id,
+            code: a.code,
+            name: a.name,
+            country: a.country,
+        }
+    }
 }
 
 impl AgencyDto {
@@ -86,17 +96,6 @@ impl AgencyDto {
             version: a.version,
             created_at: a.created_at,
             updated_at: a.updated_at,
-        }
-    }
-}
-
-impl From<Agency> for AgencySummary {
-    fn from(a: Agency) -> Self {
-        Self {
-            id: a.id,
-            code: a.code,
-            name: a.name,
-            country: a.country,
         }
     }
 }
@@ -119,6 +118,25 @@ pub struct CreateAgencyRequest {
     pub parent_id: Option<Uuid>,
 }
 
+impl TryFrom<CreateAgencyRequest> for NewAgency {
+    type Error = ApiError;
+
+    fn try_from(body: CreateAgencyRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        checks
+            .code("/code", &body.code)
+            .text("/name", body.name.trim(), 1, TITLE_MAX);
+        check_country(&mut checks, "/country", &body.country);
+        checks.finish()?;
+        Ok(Self {
+            name: body.name.trim().to_owned(),
+            code: body.code,
+            country: body.country,
+            parent_id: body.parent_id,
+        })
+    }
+}
+
 /// Changes to an agency; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -138,6 +156,36 @@ pub struct UpdateAgencyRequest {
     pub parent_id: Option<Option<Uuid>>,
 }
 
+impl TryFrom<UpdateAgencyRequest> for AgencyChanges {
+    type Error = ApiError;
+
+    fn try_from(body: UpdateAgencyRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        if let Some(code) = &body.code {
+            checks.code("/code", code);
+        }
+        checks.opt_text("/name", body.name.as_deref().map(str::trim), 1, TITLE_MAX);
+        if let Some(country) = &body.country {
+            check_country(&mut checks, "/country", country);
+        }
+        checks.finish()?;
+        Ok(Self {
+            code: body.code,
+            name: body.name.map(|n| n.trim().to_owned()),
+            country: body.country,
+            parent_id: body.parent_id,
+        })
+    }
+}
+
+fn check_country(checks: &mut Checks, field: &str, country: &str) {
+    checks.fail_if(
+        !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase())),
+        field,
+        "must be an ISO 3166-1 alpha-2 code such as US",
+    );
+}
+
 /// Query parameters of `list_agencies`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -151,4 +199,16 @@ pub struct AgencyListParams {
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
     pub cursor: Option<String>,
+}
+
+impl TryFrom<AgencyListParams> for AgencyFilter {
+    type Error = ApiError;
+
+    fn try_from(p: AgencyListParams) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: pagination::limit(p.limit.as_deref())?,
+            after_code: pagination::cursor(p.cursor.as_deref())?,
+            country: p.country,
+        })
+    }
 }

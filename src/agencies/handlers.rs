@@ -1,24 +1,21 @@
 //! Agency endpoints.
 
-use super::commands::{self, AgencyChanges};
+use super::commands;
 use super::dto::{
     AgencyCounts, AgencyDto, AgencyListParams, CreateAgencyRequest, UpdateAgencyRequest,
 };
-use super::model::NewAgency;
-use super::queries::{self, AgencyFilter};
-use crate::auth::AuthUser;
-use crate::auth::ReadAccess;
+use super::model::{Agency, AgencyChanges, AgencyFilter, NewAgency};
+use super::queries;
+use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::http::conditional;
-use crate::http::conditional::{json_with_etag, version_tag};
+use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
-use crate::http::validate::{Checks, TITLE_MAX};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_web::{patch, post};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use diesel_async::AsyncPgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -29,27 +26,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(update_agency);
 }
 
-async fn with_counts(
-    state: &AppState,
-    conn: &mut diesel_async::AsyncPgConnection,
-    agency: super::model::Agency,
-) -> Result<AgencyDto, ApiError> {
-    let counts = queries::counts(conn, &[agency.id], state.derivation().today())
-        .await?
-        .remove(&agency.id)
-        .map(AgencyCounts::from)
-        .unwrap_or_default();
-    Ok(AgencyDto::new(agency, counts))
-}
-
-fn check_country(checks: &mut Checks, field: &str, country: &str) {
-    checks.fail_if(
-        !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase())),
-        field,
-        "must be an ISO 3166-1 alpha-2 code such as US",
-    );
-}
-
 /// Create an agency
 #[utoipa::path(
     tag = "agencies",
@@ -58,14 +34,8 @@ fn check_country(checks: &mut Checks, field: &str, country: &str) {
     responses(
         (status = 201, description = "The new agency", body = AgencyDto,
             headers(("Location" = String, description = "URL of the agency"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
+        r::CreateErrors,
         (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
     )
 )]
 #[post("/agencies")]
@@ -76,26 +46,9 @@ pub async fn create_agency(
     body: web::Json<CreateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let body = body.into_inner();
-    let mut checks = Checks::new();
-    checks
-        .code("/code", &body.code)
-        .text("/name", body.name.trim(), 1, TITLE_MAX);
-    check_country(&mut checks, "/country", &body.country);
-    checks.finish()?;
-    let mut conn = state.pool.get().await?;
-    let name = body.name.trim();
-    let created = commands::create(
-        &mut conn,
-        &user,
-        NewAgency {
-            code: &body.code,
-            name,
-            country: &body.country,
-            parent_id: body.parent_id,
-        },
-    )
-    .await?;
+    let new = NewAgency::try_from(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let created = commands::create(&mut conn, user.actor(), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", created.id)))
         .insert_header((header::ETAG, version_tag(created.version, "")))
@@ -113,17 +66,8 @@ pub async fn create_agency(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated agency", body = AgencyDto),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
+        r::VersionedWriteErrors,
         (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 428, response = r::PreconditionRequired),
-        (status = 503, response = r::Unavailable),
     )
 )]
 #[patch("/agencies/{id}")]
@@ -137,24 +81,10 @@ pub async fn update_agency(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let expected = conditional::required_version(&req)?;
-    let body = body.into_inner();
-    let mut checks = Checks::new();
-    if let Some(code) = &body.code {
-        checks.code("/code", code);
-    }
-    checks.opt_text("/name", body.name.as_deref().map(str::trim), 1, TITLE_MAX);
-    if let Some(country) = &body.country {
-        check_country(&mut checks, "/country", country);
-    }
-    checks.finish()?;
-    let changes = AgencyChanges {
-        code: body.code,
-        name: body.name.map(|n| n.trim().to_owned()),
-        country: body.country,
-        parent_id: body.parent_id,
-    };
-    let mut conn = state.pool.get().await?;
-    let updated = commands::update(&mut conn, &user, id.into_inner(), expected, changes).await?;
+    let changes = AgencyChanges::try_from(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let updated =
+        commands::update(&mut conn, user.actor(), id.into_inner(), expected, changes).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, version_tag(updated.version, "")))
         .json(with_counts(&state, &mut conn, updated).await?))
@@ -169,10 +99,8 @@ pub async fn update_agency(
     params(AgencyListParams),
     responses(
         (status = 200, description = "A page of agencies", body = Page<AgencyDto>),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, response = r::Unauthorized),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        r::NotModified,
+        r::ListErrors,
     )
 )]
 #[get("/agencies")]
@@ -183,32 +111,18 @@ pub async fn list_agencies(
     _access: ReadAccess,
     params: web::Query<AgencyListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.into_inner();
-    let limit = pagination::limit(params.limit.as_deref())?;
-    let after_code = params
-        .cursor
-        .as_deref()
-        .map(pagination::decode_cursor::<String>)
-        .transpose()?;
-    let filter = AgencyFilter {
-        country: params.country,
-        after_code,
-        limit,
-    };
-    let mut conn = state.pool.get().await?;
+    let filter = AgencyFilter::try_from(params.into_inner())?;
+    let mut conn = state.db.conn().await?;
     let rows = queries::list(&mut conn, &filter).await?;
     let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
     let mut counts = queries::counts(&mut conn, &ids, state.derivation().today()).await?;
     let page = pagination::into_page(
         rows,
-        limit,
+        filter.limit,
         |a| a.code.clone(),
         |a| {
-            let c = counts
-                .remove(&a.id)
-                .map(AgencyCounts::from)
-                .unwrap_or_default();
-            AgencyDto::new(a, c)
+            let c = counts.remove(&a.id).map(AgencyCounts::from);
+            AgencyDto::new(a, c.unwrap_or_default())
         },
     );
     let mut response = json_with_etag(&req, &page, None)?;
@@ -223,10 +137,8 @@ pub async fn list_agencies(
     params(("id" = Uuid, Path, description = "Agency id")),
     responses(
         (status = 200, description = "The agency", body = AgencyDto),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        r::NotModified,
+        r::ItemErrors,
     )
 )]
 #[get("/agencies/{id}")]
@@ -238,13 +150,10 @@ pub async fn get_agency(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.db.conn().await?;
     let agency = queries::find(&mut conn, id)
         .await?
-        .ok_or(ApiError::NotFound {
-            resource: "agency",
-            id: id.to_string(),
-        })?;
+        .ok_or_else(|| ApiError::not_found("agency", id))?;
     let dto = with_counts(&state, &mut conn, agency).await?;
     // Counts change without the agency changing: they are part of the representation's tag.
     let c = dto.counts;
@@ -253,4 +162,17 @@ pub async fn get_agency(
         c.recommendations_led, c.recommendations_supported, c.open_milestones, c.overdue_milestones
     );
     json_with_etag(&req, &dto, Some(version_tag(dto.version, &variant)))
+}
+
+async fn with_counts(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    agency: Agency,
+) -> Result<AgencyDto, ApiError> {
+    let counts = queries::counts(conn, &[agency.id], state.derivation().today())
+        .await?
+        .remove(&agency.id)
+        .map(AgencyCounts::from)
+        .unwrap_or_default();
+    Ok(AgencyDto::new(agency, counts))
 }

@@ -1,20 +1,12 @@
-//! Agency reads and writes.
+//! Agency reads.
 
-use super::model::Agency;
+use super::model::{Agency, AgencyCountsRow, AgencyFilter};
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::agencies;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-
-/// Filters for the agency list.
-#[derive(Debug, Default, Clone)]
-pub struct AgencyFilter {
-    pub country: Option<String>,
-    /// Keyset position: the last code of the previous page.
-    pub after_code: Option<String>,
-    pub limit: i64,
-}
 
 /// Agencies ordered by code; fetches `limit + 1` so the caller can tell if more exist.
 pub async fn list(conn: &mut AsyncPgConnection, filter: &AgencyFilter) -> QueryResult<Vec<Agency>> {
@@ -40,19 +32,42 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// How much an agency is involved in.
-#[derive(Debug, Clone, Copy, Default, QueryableByName)]
-pub struct AgencyCountsRow {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub led: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub supported: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub open_milestones: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub overdue_milestones: i64,
+/// The first of `ids` that names no agency.
+pub async fn first_missing(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Option<Uuid>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let found: HashSet<Uuid> = agencies::table
+        .filter(agencies::id.eq_any(ids))
+        .select(agencies::id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(ids.iter().find(|id| !found.contains(id)).copied())
+}
+
+/// The chain of parents above `id` (bounded: the directory is small and acyclic).
+pub async fn ancestors(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
+    let mut chain = Vec::new();
+    let mut next = Some(id);
+    while let Some(current) = next {
+        if chain.len() > 64 || chain.contains(&current) {
+            break;
+        }
+        chain.push(current);
+        next = agencies::table
+            .find(current)
+            .select(agencies::parent_id)
+            .first::<Option<Uuid>>(conn)
+            .await
+            .optional()?
+            .flatten();
+    }
+    Ok(chain)
 }
 
 /// Counts for every agency in `ids`, in one query.
@@ -60,7 +75,7 @@ pub async fn counts(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
     today: chrono::NaiveDate,
-) -> QueryResult<std::collections::HashMap<Uuid, AgencyCountsRow>> {
+) -> QueryResult<HashMap<Uuid, AgencyCountsRow>> {
     let rows: Vec<AgencyCountsRow> = diesel::sql_query(
         "SELECT a.id, \
            (SELECT count(*) FROM recommendations r WHERE r.lead_agency_id = a.id) AS led, \

@@ -5,7 +5,7 @@ use crate::db::schema::users;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::responses as r;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::dto::UserDto;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use diesel::prelude::*;
@@ -76,7 +76,7 @@ pub async fn create_token(
     }
     let client = req.peer_addr().map(|a| a.ip().to_string());
     let keys = throttle::keys(&email, client.as_deref());
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.db.conn().await?;
     if let Some(retry_after_secs) = throttle::blocked_for(&mut conn, &keys).await? {
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
@@ -134,7 +134,7 @@ pub async fn create_token(
 #[get("/auth/me")]
 #[tracing::instrument(skip_all)]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.db.conn().await?;
     let account = crate::users::queries::find(&mut conn, user.id)
         .await?
         .ok_or(ApiError::Unauthorized)?;

@@ -8,11 +8,12 @@ pub mod throttle;
 
 pub use handlers::configure;
 
+use crate::audit::model::Actor;
 use crate::db::schema::users;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::middleware::RequestId;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -46,6 +47,15 @@ impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// The caller as the audit log records it.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            id: self.id,
+            email: &self.email,
+            request_id: self.request_id.as_deref(),
+        }
+    }
 }
 
 /// Permission to read: a valid token, or none at all when public reads are on.
@@ -67,6 +77,10 @@ impl FromRequest for ReadAccess {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Decided already for this request (by the read cache, before the handler).
+        if let Some(access) = req.extensions().get::<ReadAccess>().cloned() {
+            return Box::pin(async move { Ok(access) });
+        }
         let req = req.clone();
         Box::pin(async move {
             match authenticate(&req).await? {
@@ -97,7 +111,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         .ok_or(ApiError::Unauthorized)?;
     let state = state(req)?;
     let claims = state.jwt.verify(token).ok_or(ApiError::Unauthorized)?;
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.db.conn().await?;
     let user: Option<(String, Role, bool, i32)> = users::table
         .find(claims.sub)
         .select((

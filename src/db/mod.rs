@@ -2,7 +2,9 @@
 //! (an external server or the embedded cluster).
 
 pub mod cached_sql;
+pub mod dynamic;
 pub mod fixed_shape;
+pub mod handle;
 pub mod literal_limit;
 pub mod scans;
 pub mod schema;
@@ -22,6 +24,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 use std::time::Duration;
+
+pub use handle::{Db, Unavailable};
 
 pub type DbPool = Pool<AsyncPgConnection>;
 pub type DbConn = Object<AsyncPgConnection>;
@@ -144,8 +148,7 @@ pub fn build_pool(url: &str, settings: PoolSettings) -> anyhow::Result<DbPool> {
         .recycle_timeout(Some(settings.timeout))
         .runtime(deadpool::Runtime::Tokio1)
         // The most recently returned connection first: list pages run three per core at a time
-        // (`scans`), and reusing the same few backends keeps them warm (uncached list +13 %
-        // against FIFO in alternating runs; docs/performance-history.md, eighth round).
+        // (`scans`), and reusing the same few backends keeps them warm.
         .queue_mode(deadpool::managed::QueueMode::Lifo)
         .build()
         .context("building the connection pool")
@@ -157,6 +160,22 @@ pub async fn ping(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
         .get_result::<i32>(conn)
         .await
         .map(|_| ())
+}
+
+/// Stands in for a missing date in the `target_sort` and `due_sort` columns, so rows without
+/// one sort last (the migrations use the same day).
+pub const UNDATED_SORT_KEY: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+{
+    Some(day) => day,
+    None => chrono::NaiveDate::MAX,
+};
+
+/// Trims a `limit + 1` fetch to `limit` rows; whether more rows exist.
+pub fn trim_to_limit<R>(rows: &mut Vec<R>, limit: i64) -> bool {
+    let page_len = usize::try_from(limit).unwrap_or(0);
+    let has_more = rows.len() > page_len;
+    rows.truncate(page_len);
+    has_more
 }
 
 /// A single connection outside the pool (CLI commands, tests).

@@ -1,14 +1,12 @@
 //! `Scans`: how many list pages, exports and aggregates run on the database at once.
 //!
 //! Each of them costs PostgreSQL up to milliseconds of CPU. More of them at once than the
-//! cores can run only queue in the kernel, and on a small machine the extra runnable backends
-//! turn into long latency tails (2 cores, 16 clients, 10,000-row pages: p99 30–132 ms with 16
-//! at once, 10–20 ms with 6, at the same throughput). Single-row reads and writes are cheap
-//! or wait on the disk, and keep the whole pool: limiting them too cost a fifth of their
-//! throughput.
+//! cores can run only queue in the kernel and lengthen latency tails on a small machine.
+//! Single-row reads and writes are cheap or wait on the disk, and keep the whole pool
+//! (docs/performance.md has the figures).
 
+use super::handle::Unavailable;
 use super::{DbConn, DbPool};
-use crate::error::ApiError;
 use diesel_async::AsyncPgConnection;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -38,7 +36,7 @@ impl Scans {
     }
 
     /// A pooled connection, once a turn is free; 503 when none frees within the bound.
-    pub async fn connection(&self, pool: &DbPool) -> Result<ScanConnection, ApiError> {
+    pub async fn connection(&self, pool: &DbPool) -> Result<ScanConnection, Unavailable> {
         let turn = self.turn().await?;
         Ok(ScanConnection {
             conn: pool.get().await?,
@@ -46,14 +44,14 @@ impl Scans {
         })
     }
 
-    async fn turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+    async fn turn(&self) -> Result<OwnedSemaphorePermit, Unavailable> {
         tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned())
             .await
             .map_err(|_| {
                 tracing::warn!("no turn for a scan within the database timeout");
-                ApiError::Unavailable
+                Unavailable
             })?
-            .map_err(|_| ApiError::Unavailable)
+            .map_err(|_| Unavailable)
     }
 }
 
@@ -86,7 +84,7 @@ mod tests {
         let scans = Scans::new(2, Duration::from_millis(50));
         let first = scans.turn().await.expect("a free turn");
         let _second = scans.turn().await.expect("a free turn");
-        assert!(matches!(scans.turn().await, Err(ApiError::Unavailable)));
+        assert!(matches!(scans.turn().await, Err(Unavailable)));
 
         let waiting = tokio::spawn(async move {
             let scans = scans;

@@ -1,7 +1,9 @@
 //! The closed vocabularies shared by every resource: statuses, health, priorities, roles.
 
+pub mod derivation;
 pub mod status;
 pub mod vocab;
 
+pub use derivation::Derivation;
 pub use status::{Health, Status};
 pub use vocab::{AgencyRole, MilestoneStatus, Priority, Role};

@@ -63,6 +63,5 @@ mod tests {
         json_keys_match(MilestoneStatus::ALL);
         json_keys_match(AgencyRole::ALL);
         json_keys_match(Role::ALL);
-        json_keys_match(crate::stats::timeline::TimelineKind::ALL);
     }
 }

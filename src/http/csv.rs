@@ -7,6 +7,22 @@ use actix_web::{HttpRequest, HttpResponse};
 /// The largest page a CSV export may ask for (spreadsheets want everything at once).
 pub const MAX_CSV_LIMIT: i64 = 10_000;
 
+/// The page size of a list: `limit` as for any JSON page, or for a CSV export up to
+/// [`MAX_CSV_LIMIT`], which is also its default.
+pub fn page_limit(raw: Option<&str>, as_csv: bool) -> Result<i64, ApiError> {
+    if !as_csv {
+        return super::pagination::limit(raw);
+    }
+    match super::params::param::<i64>("limit", raw, "a whole number")? {
+        None => Ok(MAX_CSV_LIMIT),
+        Some(n) if (1..=MAX_CSV_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid(
+            "query.limit",
+            format!("must be between 1 and {MAX_CSV_LIMIT} for CSV"),
+        )),
+    }
+}
+
 /// Whether the request asks for CSV (`format=csv` or `Accept: text/csv`).
 pub fn wanted(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> {
     match format {

@@ -1,11 +1,13 @@
 //! Request logging with a request id, and security headers on every response.
 
+use crate::metrics::Metrics;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -14,8 +16,17 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Logs one line per request (never bodies or credentials) and echoes `X-Request-Id`.
-pub struct RequestLog;
+/// Logs one line per request (never bodies or credentials), counts it in the metrics, and
+/// echoes `X-Request-Id`.
+pub struct RequestLog {
+    metrics: Arc<Metrics>,
+}
+
+impl RequestLog {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self { metrics }
+    }
+}
 
 /// Sets `X-Content-Type-Options: nosniff` and friends.
 pub struct SecurityHeaders;
@@ -34,12 +45,14 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(RequestLogMiddleware {
             service: Rc::new(service),
+            metrics: Arc::clone(&self.metrics),
         }))
     }
 }
 
 pub struct RequestLogMiddleware<S> {
     service: Rc<S>,
+    metrics: Arc<Metrics>,
 }
 
 impl<S, B> Service<ServiceRequest> for RequestLogMiddleware<S>
@@ -64,17 +77,13 @@ where
             .unwrap_or_else(new_request_id);
         req.extensions_mut().insert(RequestId(id.clone()));
         let service = Rc::clone(&self.service);
+        let metrics = Arc::clone(&self.metrics);
         Box::pin(async move {
-            let metrics = req
-                .app_data::<actix_web::web::Data<crate::startup::AppState>>()
-                .map(|s| std::sync::Arc::clone(&s.metrics));
             let mut response = service.call(req).await?;
-            if let Some(metrics) = metrics {
-                metrics.record_response(
-                    response.status().as_u16(),
-                    started.elapsed().as_micros() as u64,
-                );
-            }
+            metrics.record_response(
+                response.status().as_u16(),
+                started.elapsed().as_micros() as u64,
+            );
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }

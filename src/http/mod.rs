@@ -5,6 +5,7 @@ pub mod csv;
 pub mod input;
 pub mod middleware;
 pub mod pagination;
+pub mod params;
 pub mod responses;
 pub mod timestamp;
 pub mod validate;

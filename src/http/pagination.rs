@@ -22,23 +22,9 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Parses an optional query parameter, naming it (`query.<name>`) when it does not parse.
-pub fn param<T: std::str::FromStr>(
-    name: &str,
-    raw: Option<&str>,
-    expected: &str,
-) -> Result<Option<T>, ApiError> {
-    raw.map(|v| {
-        v.trim()
-            .parse::<T>()
-            .map_err(|_| ApiError::invalid(format!("query.{name}"), format!("must be {expected}")))
-    })
-    .transpose()
-}
-
 /// Validates `limit`: default 50, 1..=200.
 pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
-    let requested: Option<i64> = param("limit", raw, "a whole number")?;
+    let requested: Option<i64> = super::params::param("limit", raw, "a whole number")?;
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
@@ -56,11 +42,16 @@ pub fn encode_cursor(key: &impl Serialize) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
-/// Decodes a cursor made by `encode_cursor`; anything else is a 400 naming the parameter.
+/// Decodes a cursor made by `encode_cursor`; anything else is a 422 naming the parameter.
 pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
     let bad = || ApiError::invalid("query.cursor", "is not a cursor this list returned");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
+}
+
+/// Decodes an optional cursor.
+pub fn cursor<K: DeserializeOwned>(raw: Option<&str>) -> Result<Option<K>, ApiError> {
+    raw.map(decode_cursor).transpose()
 }
 
 /// Trims a `limit + 1` fetch to `limit` rows and builds the next cursor from the last row.
@@ -70,7 +61,7 @@ pub fn into_page<R, T, K: Serialize>(
     key: impl Fn(&R) -> K,
     map: impl FnMut(R) -> T,
 ) -> Page<T> {
-    let has_more = trim_to_limit(&mut rows, limit);
+    let has_more = crate::db::trim_to_limit(&mut rows, limit);
     let next_cursor = if has_more {
         rows.last().map(|r| encode_cursor(&key(r)))
     } else {
@@ -80,14 +71,6 @@ pub fn into_page<R, T, K: Serialize>(
         items: rows.into_iter().map(map).collect(),
         next_cursor,
     }
-}
-
-/// Trims a `limit + 1` fetch to `limit` rows; whether more rows exist.
-pub fn trim_to_limit<R>(rows: &mut Vec<R>, limit: i64) -> bool {
-    let page_len = usize::try_from(limit).unwrap_or(0);
-    let has_more = rows.len() > page_len;
-    rows.truncate(page_len);
-    has_more
 }
 
 /// Adds `Link: <...>; rel="next"` pointing at the same request with the next cursor.

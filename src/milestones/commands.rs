@@ -1,107 +1,86 @@
 //! Milestone writes, each one transaction with its audit event and the parent's version bump.
 
-use crate::audit::{self, Change};
-use crate::auth::AuthUser;
+use super::model::{Milestone, MilestoneChanges, MilestoneInput};
+use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
+use crate::audit::commands::{record, snapshot};
+use crate::audit::model::{Actor, Change};
 use crate::db::schema::{milestones, recommendations};
 use crate::domain::MilestoneStatus;
 use crate::error::ApiError;
-use crate::recommendations::commands::ensure_agencies_exist;
-use crate::recommendations::model::Milestone;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-pub fn not_found(id: Uuid) -> ApiError {
-    ApiError::NotFound {
-        resource: "milestone",
-        id: id.to_string(),
-    }
-}
+const RESOURCE: &str = "milestone";
 
-#[derive(Debug, Clone, Insertable)]
+#[derive(Insertable)]
 #[diesel(table_name = milestones)]
-pub struct NewMilestone {
-    pub recommendation_id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub owner_agency_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
-    pub status: MilestoneStatus,
-    pub completed_on: Option<NaiveDate>,
-    pub weight: i32,
-    pub position: i32,
-}
-
-/// A validated PATCH (`None` leaves alone, `Some(None)` clears).
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = milestones)]
-pub struct MilestoneChanges {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub owner_agency_id: Option<Option<Uuid>>,
-    pub due_on: Option<Option<NaiveDate>>,
-    pub status: Option<MilestoneStatus>,
-    pub completed_on: Option<Option<NaiveDate>>,
-    pub weight: Option<i32>,
-    pub position: Option<i32>,
-}
-
-async fn bump_recommendation(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(recommendations::table.find(id))
-        .set((
-            recommendations::version.eq(recommendations::version + 1),
-            recommendations::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
+struct NewMilestone<'a> {
+    recommendation_id: Uuid,
+    title: &'a str,
+    description: &'a str,
+    owner_agency_id: Option<Uuid>,
+    due_on: Option<NaiveDate>,
+    status: MilestoneStatus,
+    completed_on: Option<NaiveDate>,
+    weight: i32,
+    position: i32,
 }
 
 pub async fn create(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
-    mut new: NewMilestone,
-    position_given: bool,
+    actor: Actor<'_>,
+    recommendation_id: Uuid,
+    input: &MilestoneInput,
 ) -> Result<Milestone, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         // Locks the parent first, so concurrent creations get distinct default positions.
         let exists: Option<Uuid> = recommendations::table
-            .find(new.recommendation_id)
+            .find(recommendation_id)
             .select(recommendations::id)
             .for_update()
             .first(conn)
             .await
             .optional()?;
         if exists.is_none() {
-            return Err(crate::recommendations::commands::not_found(
-                new.recommendation_id,
-            ));
+            return Err(ApiError::not_found("recommendation", recommendation_id));
         }
-        ensure_agencies_exist(conn, &new.owner_agency_id.into_iter().collect::<Vec<_>>()).await?;
-        if !position_given {
-            let last: Option<i32> = milestones::table
-                .filter(milestones::recommendation_id.eq(new.recommendation_id))
+        ensure_agencies_exist(conn, "agency_id", &Vec::from_iter(input.owner_agency_id)).await?;
+        let position = match input.position {
+            Some(position) => position,
+            None => milestones::table
+                .filter(milestones::recommendation_id.eq(recommendation_id))
                 .select(diesel::dsl::max(milestones::position))
-                .first(conn)
-                .await?;
-            new.position = last.map_or(0, |p| p.saturating_add(1));
-        }
+                .first::<Option<i32>>(conn)
+                .await?
+                .map_or(0, |p| p.saturating_add(1)),
+        };
         let created: Milestone = diesel::insert_into(milestones::table)
-            .values(&new)
+            .values(NewMilestone {
+                recommendation_id,
+                title: &input.title,
+                description: &input.description,
+                owner_agency_id: input.owner_agency_id,
+                due_on: input.due_on,
+                status: input.status,
+                completed_on: input.completed_on,
+                weight: input.weight,
+                position,
+            })
             .returning(Milestone::as_returning())
             .get_result(conn)
             .await?;
-        bump_recommendation(conn, created.recommendation_id).await?;
-        audit::record(
+        bump_recommendation(conn, recommendation_id).await?;
+        record(
             conn,
             Some(actor),
             Change {
                 action: "create_milestone",
-                entity_type: "milestone",
+                entity_type: RESOURCE,
                 entity_id: created.id,
                 before: None,
-                after: audit::snapshot(&created),
+                after: snapshot(&created),
             },
         )
         .await?;
@@ -110,28 +89,9 @@ pub async fn create(
     .await
 }
 
-async fn lock_at_version(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected: i32,
-) -> Result<Milestone, ApiError> {
-    let current: Milestone = milestones::table
-        .find(id)
-        .select(Milestone::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| not_found(id))?;
-    if current.version != expected {
-        return Err(ApiError::PreconditionFailed);
-    }
-    Ok(current)
-}
-
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
+    actor: Actor<'_>,
     id: Uuid,
     expected: i32,
     mut changes: MilestoneChanges,
@@ -139,7 +99,7 @@ pub async fn update(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
         if let Some(Some(owner)) = changes.owner_agency_id {
-            ensure_agencies_exist(conn, &[owner]).await?;
+            ensure_agencies_exist(conn, "agency_id", &[owner]).await?;
         }
         // The stored pair must stay consistent: done <=> completed_on.
         let status = changes.status.unwrap_or(current.status);
@@ -170,15 +130,15 @@ pub async fn update(
             .get_result(conn)
             .await?;
         bump_recommendation(conn, updated.recommendation_id).await?;
-        audit::record(
+        record(
             conn,
             Some(actor),
             Change {
                 action: "update_milestone",
-                entity_type: "milestone",
+                entity_type: RESOURCE,
                 entity_id: id,
-                before: audit::snapshot(&current),
-                after: audit::snapshot(&updated),
+                before: snapshot(&current),
+                after: snapshot(&updated),
             },
         )
         .await?;
@@ -189,7 +149,7 @@ pub async fn update(
 
 pub async fn delete(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
+    actor: Actor<'_>,
     id: Uuid,
     expected: i32,
 ) -> Result<(), ApiError> {
@@ -199,14 +159,14 @@ pub async fn delete(
             .execute(conn)
             .await?;
         bump_recommendation(conn, current.recommendation_id).await?;
-        audit::record(
+        record(
             conn,
             Some(actor),
             Change {
                 action: "delete_milestone",
-                entity_type: "milestone",
+                entity_type: RESOURCE,
                 entity_id: id,
-                before: audit::snapshot(&current),
+                before: snapshot(&current),
                 after: None,
             },
         )
@@ -216,23 +176,34 @@ pub async fn delete(
     .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Milestone>> {
-    milestones::table
+async fn lock_at_version(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected: i32,
+) -> Result<Milestone, ApiError> {
+    let current: Milestone = milestones::table
         .find(id)
         .select(Milestone::as_select())
+        .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
+    if current.version != expected {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(current)
 }
 
-pub async fn list_for(
-    conn: &mut AsyncPgConnection,
-    recommendation_id: Uuid,
-) -> QueryResult<Vec<Milestone>> {
-    milestones::table
-        .filter(milestones::recommendation_id.eq(recommendation_id))
-        .order((milestones::position.asc(), milestones::id.asc()))
-        .select(Milestone::as_select())
-        .load(conn)
+/// The recommendation embeds its milestones and progress: each milestone write is a new
+/// version of it.
+async fn bump_recommendation(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(recommendations::table.find(id))
+        .set((
+            recommendations::version.eq(recommendations::version + 1),
+            recommendations::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
         .await
+        .map(|_| ())
 }

@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod dto;
 pub mod handlers;
-pub mod listing;
+pub mod model;
+pub mod queries;
 
 pub use handlers::configure;

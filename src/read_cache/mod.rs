@@ -10,25 +10,25 @@
 //! times per `max_stale`: a check may be slowed down by a busy machine several times over
 //! before the cache stops answering (it then reads the database until a check gets through).
 //! With the setting at 0 the cache is off and every read goes to the database.
+//!
+//! Handlers do not see it: the cached GETs carry the [`ReadCached`] route middleware
+//! (`#[get("..", wrap = "ReadCached")]`), and [`InvalidateAfterWrites`] wraps the app.
 
+mod entries;
+pub mod memo;
+mod middleware;
 mod watch;
 
-use crate::http::conditional;
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderMap};
-use actix_web::web::Bytes;
+pub use middleware::{InvalidateAfterWrites, ReadCached};
+
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
+use entries::{Entries, Ticket};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Bodies held at most, in bytes: keeps the service well inside its memory budget.
-const BUDGET_BYTES: usize = 8 << 20;
-/// Larger bodies (very long CSV exports) are not worth holding.
-const MAX_ENTRY_BYTES: usize = 1 << 20;
 
 /// Cheap to clone: every worker holds the same cache.
 #[derive(Clone, Default)]
@@ -55,34 +55,12 @@ struct Shared {
     building: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
 }
 
-#[derive(Default)]
-struct Entries {
-    map: HashMap<String, Entry>,
-    bytes: usize,
-}
-
-struct Entry {
-    generation: u64,
-    day: NaiveDate,
-    headers: HeaderMap,
-    /// `None`: only the current ETag is known (the read was answered 304), which is enough
-    /// to answer clients polling with `If-None-Match`.
-    body: Option<Bytes>,
-}
-
 /// What a read does after looking in the cache.
 enum Lookup {
     /// Answer with this response: the database is not needed.
     Hit(HttpResponse),
     /// Build the response, then hand it to [`Ticket::keep`].
     Miss(Ticket),
-}
-
-/// A miss, remembering the generation the read began in.
-struct Ticket {
-    slot: Option<(Arc<Shared>, String, u64, NaiveDate)>,
-    /// Set when this read is the one others wait for: dropping the ticket releases them.
-    building: Option<(Arc<Shared>, String)>,
 }
 
 /// How long a read waits for an identical one already running before doing the work itself.
@@ -111,20 +89,6 @@ impl ReadCache {
         watch::spawn(Arc::downgrade(&shared), database_url.to_owned(), interval);
         Self {
             shared: Some(shared),
-        }
-    }
-
-    /// Answers `req` from the cache, or with what `build` answers (kept for the next reads:
-    /// a 200, or from a 304 its ETag). `build` runs only on a miss.
-    pub async fn serve<E>(
-        &self,
-        req: &HttpRequest,
-        today: NaiveDate,
-        build: impl std::future::Future<Output = Result<HttpResponse, E>>,
-    ) -> Result<HttpResponse, E> {
-        match self.lookup(req, today).await {
-            Lookup::Hit(response) => Ok(response),
-            Lookup::Miss(ticket) => Ok(ticket.keep(build.await?)),
         }
     }
 
@@ -232,135 +196,6 @@ impl Shared {
         let fresh = checked != 0 && self.now_ms().saturating_sub(checked) <= self.max_age_ms;
         fresh.then(|| self.generation.load(Ordering::SeqCst))
     }
-}
-
-impl Ticket {
-    fn idle(slot: Option<(Arc<Shared>, String, u64, NaiveDate)>) -> Self {
-        Ticket {
-            slot,
-            building: None,
-        }
-    }
-
-    /// Keeps a 200 response (or, from a 304, the current ETag) for the generation the read
-    /// began in, and returns it.
-    fn keep(mut self, response: HttpResponse) -> HttpResponse {
-        let Some((shared, key, generation, day)) = self.slot.take() else {
-            return response;
-        };
-        let remember = |body: Option<Bytes>, headers: &HeaderMap| {
-            if let Ok(mut entries) = shared.entries.lock() {
-                let entry = Entry {
-                    generation,
-                    day,
-                    headers: headers.clone(),
-                    body,
-                };
-                entries.insert(key, entry, shared.generation.load(Ordering::SeqCst));
-            }
-        };
-        match response.status() {
-            StatusCode::NOT_MODIFIED => {
-                remember(None, response.headers());
-                response
-            }
-            StatusCode::OK => {
-                let (head, body) = response.into_parts();
-                match body.try_into_bytes() {
-                    Ok(bytes) => {
-                        if bytes.len() <= MAX_ENTRY_BYTES {
-                            remember(Some(bytes.clone()), head.headers());
-                        }
-                        head.set_body(BoxBody::new(bytes))
-                    }
-                    Err(body) => head.set_body(body),
-                }
-            }
-            _ => response,
-        }
-    }
-}
-
-impl Drop for Ticket {
-    /// Releases the reads waiting for this one, whether it was kept, failed or was cancelled.
-    fn drop(&mut self) {
-        if let Some((shared, key)) = self.building.take()
-            && let Ok(mut building) = shared.building.lock()
-            && let Some(waiting) = building.remove(&key)
-        {
-            waiting.notify_waiters();
-        }
-    }
-}
-
-impl Entries {
-    fn insert(&mut self, key: String, entry: Entry, current: u64) {
-        if entry.body.is_none()
-            && self
-                .map
-                .get(&key)
-                .is_some_and(|held| held.generation == entry.generation && held.body.is_some())
-        {
-            return; // The full entry answers conditional reads too.
-        }
-        let size = entry.size(&key);
-        if self.bytes + size > BUDGET_BYTES {
-            self.map.retain(|_, e| e.generation == current);
-            self.bytes = self.map.iter().map(|(k, e)| e.size(k)).sum();
-            if self.bytes + size > BUDGET_BYTES {
-                self.map.clear();
-                self.bytes = 0;
-            }
-        }
-        if let Some(old) = self.map.insert(key.clone(), entry) {
-            self.bytes -= old.size(&key);
-        }
-        self.bytes += size;
-    }
-}
-
-impl Entry {
-    fn size(&self, key: &str) -> usize {
-        key.len() + self.body.as_ref().map_or(0, Bytes::len)
-    }
-
-    /// The answer this entry gives `req`: 304 when `If-None-Match` holds its ETag, else the
-    /// body; `None` when it holds no body and the client's tag is not current.
-    fn respond(&self, req: &HttpRequest) -> Option<HttpResponse> {
-        let etag = self
-            .headers
-            .get(header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !etag.is_empty()
-            && let Some(not_modified) = conditional::not_modified(req, etag)
-        {
-            return Some(not_modified);
-        }
-        let mut response = HttpResponse::Ok().body(self.body.clone()?);
-        let headers = response.headers_mut();
-        for (name, value) in &self.headers {
-            headers.append(name.clone(), value.clone());
-        }
-        Some(response)
-    }
-}
-
-/// Middleware: once a request that may write has been handled, nothing read before it may
-/// be served from the cache (its transaction has committed by then).
-pub async fn invalidate_after_writes(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let cache = (!req.method().is_safe())
-        .then(|| req.app_data::<actix_web::web::Data<crate::startup::AppState>>())
-        .flatten()
-        .map(|state| state.read_cache.clone());
-    let response = next.call(req).await;
-    if let Some(cache) = cache {
-        cache.invalidate();
-    }
-    response
 }
 
 /// Path, query and `Accept` (lists answer CSV by it): everything a cached read varies by.

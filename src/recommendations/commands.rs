@@ -1,40 +1,28 @@
 //! Recommendation writes: each is one transaction that checks the expected version under a
-//! row lock, changes the row, and appends its history and audit records.
+//! row lock, changes the row, appends its history and audit records, and reads the new
+//! representation before it commits.
 
-use super::listing::Embeds;
-use super::model::Recommendation;
-use super::queries::{self, RecommendationView};
-use crate::audit::{self, Change};
-use crate::auth::AuthUser;
-use crate::db::fixed_shape::FixedShape;
-use crate::db::schema::{
-    agencies, categories, recommendation_agencies, recommendations, status_changes,
+use super::model::listing::Embeds;
+use super::model::{
+    NewRecommendation, NewRecommendationInput, Recommendation, RecommendationChanges,
+    RecommendationView, StatusChangeInput,
 };
+use super::queries;
+use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
+use crate::audit::commands::{record, snapshot};
+use crate::audit::model::{Actor, Change};
+use crate::db::fixed_shape::FixedShape;
+use crate::db::schema::{recommendation_agencies, recommendations, reports, status_changes};
 use crate::domain::{AgencyRole, Health, Priority, Status};
 use crate::error::ApiError;
+use crate::reports::queries::category_id;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::try_join;
-use std::collections::HashSet;
 use uuid::Uuid;
 
-pub fn not_found(id: Uuid) -> ApiError {
-    ApiError::NotFound {
-        resource: "recommendation",
-        id: id.to_string(),
-    }
-}
-
-/// A validated status change.
-#[derive(Debug, Clone)]
-pub struct StatusChangeInput {
-    pub to: Status,
-    pub health: Option<Health>,
-    pub note: String,
-    pub evidence_urls: Vec<String>,
-    pub effective_on: NaiveDate,
-}
+const RESOURCE: &str = "recommendation";
 
 /// Locks the recommendation and checks it is still at `expected` version.
 pub async fn lock_at_version(
@@ -49,7 +37,7 @@ pub async fn lock_at_version(
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
     if current.version != expected {
         return Err(ApiError::PreconditionFailed);
     }
@@ -71,11 +59,10 @@ struct NewStatusChange<'a> {
     actor_email: Option<&'a str>,
 }
 
-/// Moves the recommendation to a new status, appending history and audit in one transaction,
-/// and reads its new representation (with `embeds`) before that transaction commits.
+/// Moves the recommendation to a new status, appending history and audit in one transaction.
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
+    actor: Actor<'_>,
     id: Uuid,
     expected: i32,
     input: &StatusChangeInput,
@@ -99,8 +86,7 @@ pub async fn change_status(
         }
         // The change goes in first, and the recommendation then points at it as its latest.
         // Both go out in one pipeline, in that order: diesel-async sends pipelined statements
-        // in the order they are first polled (a statement that must be prepared first holds
-        // the connection's statement cache while it is, so the next one waits behind it).
+        // in the order they are first polled.
         let change_id = Uuid::new_v4();
         let (mut for_history, mut for_update): (&AsyncPgConnection, &AsyncPgConnection) =
             (conn, conn);
@@ -116,7 +102,7 @@ pub async fn change_status(
                     evidence_urls: &input.evidence_urls,
                     effective_on: input.effective_on,
                     actor_id: Some(actor.id),
-                    actor_email: Some(&actor.email),
+                    actor_email: Some(actor.email),
                 })
                 .execute(&mut for_history),
             FixedShape(
@@ -139,28 +125,16 @@ pub async fn change_status(
             actor,
             Change {
                 action: "change_status",
-                entity_type: "recommendation",
+                entity_type: RESOURCE,
                 entity_id: id,
-                before: audit::snapshot(&current),
-                after: audit::snapshot(&updated),
+                before: snapshot(&current),
+                after: snapshot(&updated),
             },
             embeds,
         )
         .await
     })
     .await
-}
-
-/// A validated PATCH: `None` leaves a field alone, `Some(None)` clears it.
-#[derive(Debug, Clone, Default)]
-pub struct RecommendationChanges {
-    pub lead_agency_id: Option<Option<Uuid>>,
-    pub supporting: Option<Vec<(Uuid, AgencyRole)>>,
-    pub priority: Option<Option<Priority>>,
-    pub target_on: Option<Option<NaiveDate>>,
-    pub title: Option<String>,
-    pub body: Option<String>,
-    pub category_slug: Option<String>,
 }
 
 #[derive(AsChangeset)]
@@ -174,11 +148,10 @@ struct RecommendationChangeset<'a> {
     category_id: Option<Uuid>,
 }
 
-/// Applies a PATCH in one transaction: fields, supporting set, version bump, audit; reads the
-/// new representation (with `embeds`) before that transaction commits.
+/// Applies a PATCH in one transaction: fields, supporting set, version bump, audit.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
+    actor: Actor<'_>,
     id: Uuid,
     expected: i32,
     changes: &RecommendationChanges,
@@ -188,49 +161,16 @@ pub async fn update(
         let current = lock_at_version(conn, id, expected).await?;
         let category_id = match &changes.category_slug {
             None => None,
-            Some(slug) => Some(
-                categories::table
-                    .filter(categories::report_id.eq(current.report_id))
-                    .filter(categories::slug.eq(slug))
-                    .select(categories::id)
-                    .first::<Uuid>(conn)
-                    .await
-                    .optional()?
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "/category",
-                            format!("no category {slug:?} in this report"),
-                        )
-                    })?,
-            ),
+            Some(slug) => Some(existing_category(conn, current.report_id, slug).await?),
         };
         let mut agency_ids: Vec<Uuid> = changes.lead_agency_id.flatten().into_iter().collect();
         if let Some(list) = &changes.supporting {
             agency_ids.extend(list.iter().map(|(a, _)| *a));
         }
-        ensure_agencies_exist(conn, &agency_ids).await?;
+        ensure_agencies_exist(conn, "agency_id", &agency_ids).await?;
         let before_supporting = supporting_of(conn, id).await?;
         if let Some(list) = &changes.supporting {
-            diesel::delete(
-                recommendation_agencies::table
-                    .filter(recommendation_agencies::recommendation_id.eq(id)),
-            )
-            .execute(conn)
-            .await?;
-            let rows: Vec<_> = list
-                .iter()
-                .map(|(agency_id, role)| {
-                    (
-                        recommendation_agencies::recommendation_id.eq(id),
-                        recommendation_agencies::agency_id.eq(*agency_id),
-                        recommendation_agencies::role.eq(*role),
-                    )
-                })
-                .collect();
-            diesel::insert_into(recommendation_agencies::table)
-                .values(rows)
-                .execute(conn)
-                .await?;
+            replace_supporting(conn, id, list).await?;
         }
         let changeset = RecommendationChangeset {
             lead_agency_id: changes.lead_agency_id,
@@ -255,10 +195,71 @@ pub async fn update(
             actor,
             Change {
                 action: "update_recommendation",
-                entity_type: "recommendation",
+                entity_type: RESOURCE,
                 entity_id: id,
-                before: audit::snapshot(&(current, before_supporting)),
-                after: audit::snapshot(&(&updated, after_supporting)),
+                before: snapshot(&(current, before_supporting)),
+                after: snapshot(&(&updated, after_supporting)),
+            },
+            embeds,
+        )
+        .await
+    })
+    .await
+}
+
+/// Adds a recommendation to a report (it starts `not_assessed`).
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    report_id: Uuid,
+    input: &NewRecommendationInput,
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        // Locks the report, so concurrent creations get distinct default positions.
+        let report: Option<Uuid> = reports::table
+            .find(report_id)
+            .select(reports::id)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        report.ok_or_else(|| ApiError::not_found("report", report_id))?;
+        let category_id = existing_category(conn, report_id, &input.category_slug).await?;
+        let position = match input.position {
+            Some(p) => p,
+            None => recommendations::table
+                .filter(recommendations::report_id.eq(report_id))
+                .select(diesel::dsl::max(recommendations::position))
+                .first::<Option<i32>>(conn)
+                .await?
+                .map_or(1, |p| p.saturating_add(1)),
+        };
+        let code = &input.code;
+        let created: Recommendation = diesel::insert_into(recommendations::table)
+            .values(NewRecommendation {
+                report_id,
+                category_id,
+                code,
+                position,
+                title: &input.title,
+                body: &input.body,
+            })
+            .returning(Recommendation::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(ApiError::conflict_as(format!(
+                "the report already has a recommendation {code}"
+            )))?;
+        audited_view(
+            conn,
+            actor,
+            Change {
+                action: "create_recommendation",
+                entity_type: RESOURCE,
+                entity_id: created.id,
+                before: None,
+                after: snapshot(&created),
             },
             embeds,
         )
@@ -268,22 +269,32 @@ pub async fn update(
 }
 
 /// Records the write's audit event and reads the representation the write answers with, in
-/// one pipeline: one wait instead of two. Call last in the write's transaction: read after
-/// COMMIT, the representation could already show a concurrent writer's next version, and two
-/// writers would be answered with the same ETag (the reliability race caught this).
+/// one pipeline. Call last in the write's transaction: read after COMMIT, the representation
+/// could already show a concurrent writer's next version, and two writers would be answered
+/// with the same ETag.
 pub async fn audited_view(
     conn: &AsyncPgConnection,
-    actor: &AuthUser,
+    actor: Actor<'_>,
     change: Change<'_>,
     embeds: Embeds,
 ) -> Result<RecommendationView, ApiError> {
     let id = change.entity_id;
     let ((), view) = try_join(
-        audit::record(conn, Some(actor), change),
+        record(conn, Some(actor), change),
         queries::find(conn, id, embeds),
     )
     .await?;
-    view.ok_or_else(|| not_found(id))
+    view.ok_or_else(|| ApiError::not_found(RESOURCE, id))
+}
+
+async fn existing_category(
+    conn: &mut AsyncPgConnection,
+    report_id: Uuid,
+    slug: &str,
+) -> Result<Uuid, ApiError> {
+    category_id(conn, report_id, slug).await?.ok_or_else(|| {
+        ApiError::invalid("/category", format!("no category {slug:?} in this report"))
+    })
 }
 
 async fn supporting_of(
@@ -301,26 +312,29 @@ async fn supporting_of(
         .await
 }
 
-/// 422 naming the first agency id that does not exist.
-pub async fn ensure_agencies_exist(
+async fn replace_supporting(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> Result<(), ApiError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let found: HashSet<Uuid> = agencies::table
-        .filter(agencies::id.eq_any(ids))
-        .select(agencies::id)
-        .load::<Uuid>(conn)
-        .await?
-        .into_iter()
+    id: Uuid,
+    list: &[(Uuid, AgencyRole)],
+) -> QueryResult<()> {
+    diesel::delete(
+        recommendation_agencies::table.filter(recommendation_agencies::recommendation_id.eq(id)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = list
+        .iter()
+        .map(|(agency_id, role)| {
+            (
+                recommendation_agencies::recommendation_id.eq(id),
+                recommendation_agencies::agency_id.eq(*agency_id),
+                recommendation_agencies::role.eq(*role),
+            )
+        })
         .collect();
-    match ids.iter().find(|id| !found.contains(id)) {
-        Some(missing) => Err(ApiError::invalid(
-            "agency_id",
-            format!("no agency {missing}"),
-        )),
-        None => Ok(()),
-    }
+    diesel::insert_into(recommendation_agencies::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

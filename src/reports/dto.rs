@@ -1,10 +1,35 @@
-//! Report request and response bodies.
+//! Report request and response bodies, and their conversions.
 
-use super::queries::ReportView;
+use super::model::{CategoryBrief, NewReport, ReportInput, ReportView};
+use crate::error::ApiError;
+use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX};
+use crate::recommendations::model::NewRecommendationInput;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// The category a recommendation belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CategorySummary {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Unique within its report, e.g. `political`.
+    pub slug: String,
+    /// Display name, e.g. `Political`.
+    pub name: String,
+}
+
+impl From<CategoryBrief> for CategorySummary {
+    fn from(c: CategoryBrief) -> Self {
+        Self {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+        }
+    }
+}
 
 /// A category of a report's recommendations.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -128,6 +153,59 @@ pub struct CreateReportRequest {
     pub categories: Vec<NewCategoryInput>,
 }
 
+impl TryFrom<CreateReportRequest> for ReportInput {
+    type Error = ApiError;
+
+    fn try_from(body: CreateReportRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        checks
+            .slug("/slug", &body.slug, 64)
+            .text("/title", body.title.trim(), 1, TITLE_MAX)
+            .text("/publisher", body.publisher.trim(), 1, TITLE_MAX)
+            .text("/summary", &body.summary, 0, NOTE_MAX);
+        if let Some(url) = &body.source_url {
+            checks.url("/source_url", url);
+        }
+        checks.fail_if(
+            body.categories.len() > 100,
+            "/categories",
+            "at most 100 categories",
+        );
+        let mut seen = HashSet::new();
+        for (i, c) in body.categories.iter().enumerate() {
+            checks
+                .slug(&format!("/categories/{i}/slug"), &c.slug, 32)
+                .text(
+                    &format!("/categories/{i}/name"),
+                    c.name.trim(),
+                    1,
+                    TITLE_MAX,
+                )
+                .fail_if(
+                    !seen.insert(&c.slug),
+                    &format!("/categories/{i}/slug"),
+                    "appears twice",
+                );
+        }
+        checks.finish()?;
+        Ok(Self {
+            categories: body
+                .categories
+                .into_iter()
+                .map(|c| (c.slug, c.name.trim().to_owned()))
+                .collect(),
+            report: NewReport {
+                title: body.title.trim().to_owned(),
+                publisher: body.publisher.trim().to_owned(),
+                slug: body.slug,
+                published_on: body.published_on,
+                source_url: body.source_url,
+                summary: body.summary,
+            },
+        })
+    }
+}
+
 /// A new recommendation of a report.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -153,6 +231,32 @@ pub struct CreateRecommendationRequest {
     /// Order within the report (default: after the last one).
     #[schema(minimum = 0)]
     pub position: Option<i32>,
+}
+
+impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
+    type Error = ApiError;
+
+    fn try_from(body: CreateRecommendationRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        checks
+            .code("/code", &body.code)
+            .text("/title", body.title.trim(), 1, TITLE_MAX)
+            .text("/text", &body.text, 0, TEXT_MAX)
+            .slug("/category", &body.category, 32)
+            .fail_if(
+                body.position.is_some_and(|p| !(0..=1_000_000).contains(&p)),
+                "/position",
+                "must be between 0 and 1000000",
+            );
+        checks.finish()?;
+        Ok(Self {
+            title: body.title.trim().to_owned(),
+            category_slug: body.category,
+            code: body.code,
+            body: body.text,
+            position: body.position,
+        })
+    }
 }
 
 /// Query parameters of `list_reports`.

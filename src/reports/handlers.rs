@@ -2,7 +2,7 @@
 
 use super::commands;
 use super::dto::{CreateRecommendationRequest, CreateReportRequest, ReportDto, ReportListParams};
-use super::model::NewReport;
+use super::model::ReportInput;
 use super::queries;
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
@@ -10,14 +10,14 @@ use crate::error::ApiError;
 use crate::http::conditional::{json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
-use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX};
+use crate::recommendations::commands as recommendation_commands;
 use crate::recommendations::dto::{RecommendationDto, recommendation_dto};
-use crate::recommendations::listing::Embeds;
-use crate::startup::AppState;
+use crate::recommendations::model::NewRecommendationInput;
+use crate::recommendations::model::listing::Embeds;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -37,10 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of reports", body = Page<ReportDto>),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, response = r::Unauthorized),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        r::NotModified,
+        r::ListErrors,
     )
 )]
 #[get("/reports")]
@@ -51,12 +49,8 @@ pub async fn list_reports(
     params: web::Query<ReportListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(params.limit.as_deref())?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(pagination::decode_cursor::<(DateTime<Utc>, Uuid)>)
-        .transpose()?;
-    let mut conn = state.pool.get().await?;
+    let after = pagination::cursor::<(DateTime<Utc>, Uuid)>(params.cursor.as_deref())?;
+    let mut conn = state.db.conn().await?;
     let rows = queries::list(&mut conn, after, limit).await?;
     let page = pagination::into_page(
         rows,
@@ -76,10 +70,8 @@ pub async fn list_reports(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The report with its categories and counts", body = ReportDto),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        r::NotModified,
+        r::ItemErrors,
     )
 )]
 #[get("/reports/{id}")]
@@ -90,10 +82,10 @@ pub async fn get_report(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.db.conn().await?;
     let view = queries::find(&mut conn, id)
         .await?
-        .ok_or_else(|| commands::not_found(id))?;
+        .ok_or_else(|| ApiError::not_found("report", id))?;
     json_with_etag(&req, &ReportDto::from(view), None)
 }
 
@@ -107,14 +99,8 @@ pub async fn get_report(
     responses(
         (status = 201, description = "The new report", body = ReportDto,
             headers(("Location" = String, description = "URL of the report"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
+        r::CreateErrors,
         (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
     )
 )]
 #[post("/reports")]
@@ -125,61 +111,12 @@ pub async fn create_report(
     body: web::Json<CreateReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let body = body.into_inner();
-    let mut checks = Checks::new();
-    checks
-        .slug("/slug", &body.slug, 64)
-        .text("/title", body.title.trim(), 1, TITLE_MAX)
-        .text("/publisher", body.publisher.trim(), 1, TITLE_MAX)
-        .text("/summary", &body.summary, 0, NOTE_MAX);
-    if let Some(url) = &body.source_url {
-        checks.url("/source_url", url);
-    }
-    checks.fail_if(
-        body.categories.len() > 100,
-        "/categories",
-        "at most 100 categories",
-    );
-    let mut seen = HashSet::new();
-    for (i, c) in body.categories.iter().enumerate() {
-        checks
-            .slug(&format!("/categories/{i}/slug"), &c.slug, 32)
-            .text(
-                &format!("/categories/{i}/name"),
-                c.name.trim(),
-                1,
-                TITLE_MAX,
-            )
-            .fail_if(
-                !seen.insert(&c.slug),
-                &format!("/categories/{i}/slug"),
-                "appears twice",
-            );
-    }
-    checks.finish()?;
-    let categories: Vec<(String, String)> = body
-        .categories
-        .iter()
-        .map(|c| (c.slug.clone(), c.name.trim().to_owned()))
-        .collect();
-    let mut conn = state.pool.get().await?;
-    let id = commands::create(
-        &mut conn,
-        &user,
-        NewReport {
-            slug: &body.slug,
-            title: body.title.trim(),
-            publisher: body.publisher.trim(),
-            published_on: body.published_on,
-            source_url: body.source_url.as_deref(),
-            summary: &body.summary,
-        },
-        &categories,
-    )
-    .await?;
+    let input = ReportInput::try_from(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let id = commands::create(&mut conn, user.actor(), &input).await?;
     let view = queries::find(&mut conn, id)
         .await?
-        .ok_or_else(|| commands::not_found(id))?;
+        .ok_or_else(|| ApiError::not_found("report", id))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/reports/{id}")))
         .json(ReportDto::from(view)))
@@ -196,15 +133,9 @@ pub async fn create_report(
     responses(
         (status = 201, description = "The new recommendation", body = RecommendationDto,
             headers(("Location" = String, description = "URL of the recommendation"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
+        r::CreateErrors,
         (status = 404, response = r::NotFound),
         (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
     )
 )]
 #[post("/reports/{id}/recommendations")]
@@ -216,42 +147,17 @@ pub async fn create_report_recommendation(
     body: web::Json<CreateRecommendationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let body = body.into_inner();
-    let mut checks = Checks::new();
-    checks
-        .code("/code", &body.code)
-        .text("/title", body.title.trim(), 1, TITLE_MAX)
-        .text("/text", &body.text, 0, TEXT_MAX)
-        .slug("/category", &body.category, 32)
-        .fail_if(
-            body.position.is_some_and(|p| !(0..=1_000_000).contains(&p)),
-            "/position",
-            "must be between 0 and 1000000",
-        );
-    checks.finish()?;
+    let input = NewRecommendationInput::try_from(body.into_inner())?;
     let derivation = state.derivation();
-    let mut conn = state.pool.get().await?;
-    let view = commands::add_recommendation(
-        &mut conn,
-        &user,
-        id.into_inner(),
-        commands::RecommendationInput {
-            category_slug: &body.category,
-            code: &body.code,
-            title: body.title.trim(),
-            body: &body.text,
-            position: body.position,
-        },
-        Embeds::DETAIL_DEFAULT,
-    )
-    .await?;
-    let rec_id = view.recommendation.id;
-    let etag = version_tag(view.recommendation.version, &Embeds::DETAIL_DEFAULT.tag());
+    let mut conn = state.db.conn().await?;
+    let embeds = Embeds::DETAIL_DEFAULT;
+    let view =
+        recommendation_commands::create(&mut conn, user.actor(), id.into_inner(), &input, embeds)
+            .await?;
+    let location = format!("/api/v1/recommendations/{}", view.recommendation.id);
+    let etag = version_tag(view.recommendation.version, &embeds.tag());
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/recommendations/{rec_id}"),
-        ))
+        .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, etag))
         .json(recommendation_dto(view, derivation)))
 }

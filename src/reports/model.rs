@@ -1,4 +1,4 @@
-//! The `reports` and `categories` tables.
+//! The `reports` and `categories` tables, and typed inputs for them.
 
 use crate::db::schema::{categories, reports};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -22,13 +22,20 @@ pub struct Report {
 
 #[derive(Debug, Clone, Insertable, serde::Serialize)]
 #[diesel(table_name = reports)]
-pub struct NewReport<'a> {
-    pub slug: &'a str,
-    pub title: &'a str,
-    pub publisher: &'a str,
+pub struct NewReport {
+    pub slug: String,
+    pub title: String,
+    pub publisher: String,
     pub published_on: Option<NaiveDate>,
-    pub source_url: Option<&'a str>,
-    pub summary: &'a str,
+    pub source_url: Option<String>,
+    pub summary: String,
+}
+
+/// A validated new report with its categories (slug, name) in order.
+#[derive(Debug, Clone)]
+pub struct ReportInput {
+    pub report: NewReport,
+    pub categories: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
@@ -44,6 +51,15 @@ pub struct Category {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The columns an embedded category shows, read straight from `categories`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
+pub struct CategoryBrief {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = categories)]
 pub struct NewCategory<'a> {
@@ -51,4 +67,26 @@ pub struct NewCategory<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub position: i32,
+}
+
+/// A report with its categories and how many recommendations each holds.
+pub struct ReportView {
+    pub report: Report,
+    pub categories: Vec<(Category, i64)>,
+}
+
+/// A report named by id or by slug.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportRef {
+    Id(Uuid),
+    Slug(String),
+}
+
+impl ReportRef {
+    pub fn parse(raw: &str) -> Self {
+        match raw.parse::<Uuid>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Slug(raw.trim().to_owned()),
+        }
+    }
 }

@@ -1,22 +1,17 @@
 //! Report reads: the report, its categories, and recommendation counts per category.
 
-use super::model::{Category, Report};
+use super::model::{Category, Report, ReportView};
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{categories, recommendations, reports};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// A report with its categories and how many recommendations each holds.
-pub struct ReportView {
-    pub report: Report,
-    pub categories: Vec<(Category, i64)>,
-}
-
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<ReportView>> {
     let mut query = reports::table
@@ -44,6 +39,21 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
     Ok(with_categories(conn, row.into_iter().collect())
         .await?
         .pop())
+}
+
+/// The id of the category with `slug` in a report.
+pub async fn category_id(
+    conn: &mut AsyncPgConnection,
+    report_id: Uuid,
+    slug: &str,
+) -> QueryResult<Option<Uuid>> {
+    categories::table
+        .filter(categories::report_id.eq(report_id))
+        .filter(categories::slug.eq(slug))
+        .select(categories::id)
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Categories and counts for all `reports` in two queries.

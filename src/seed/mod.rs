@@ -123,12 +123,12 @@ async fn insert(conn: &mut AsyncPgConnection, data: &SeedData) -> QueryResult<Se
     }
     let report_id: Uuid = diesel::insert_into(reports::table)
         .values(NewReport {
-            slug: &data.report.slug,
-            title: &data.report.title,
-            publisher: &data.report.publisher,
+            slug: data.report.slug.clone(),
+            title: data.report.title.clone(),
+            publisher: data.report.publisher.clone(),
             published_on: None,
             source_url: None,
-            summary: &data.report.summary,
+            summary: data.report.summary.clone(),
         })
         .returning(reports::id)
         .get_result(conn)
@@ -189,9 +189,9 @@ async fn insert_agencies(conn: &mut AsyncPgConnection, seed: &[SeedAgency]) -> Q
         let parent_id = agency.parent.as_ref().and_then(|p| ids.get(p).copied());
         let id: Uuid = diesel::insert_into(agencies::table)
             .values(NewAgency {
-                code: &agency.code,
-                name: &agency.name,
-                country: &agency.country,
+                code: agency.code.clone(),
+                name: agency.name.clone(),
+                country: agency.country.clone(),
                 parent_id,
             })
             .returning(agencies::id)

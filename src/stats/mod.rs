@@ -1,12 +1,8 @@
-//! Dashboard aggregates: `/stats` (counts, progress, milestones) and `/timeline` (events).
+//! Dashboard aggregates: `/stats` (counts, progress, milestones) and `/timeline` (dated events).
 
+pub mod dto;
 pub mod handlers;
+pub mod model;
 pub mod queries;
-pub mod timeline;
 
-use utoipa_actix_web::service_config::ServiceConfig;
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::get_stats)
-        .service(timeline::list_timeline);
-}
+pub use handlers::configure;

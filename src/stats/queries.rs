@@ -1,69 +1,14 @@
-//! The three queries behind `/stats`, whatever the number of recommendations.
+//! The queries behind `/stats` (three, whatever the number of recommendations, plus a
+//! fingerprint of the data) and `/timeline`.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use diesel::QueryableByName;
+use super::model::{
+    DataVersion, GroupCount, MeanProgress, MilestoneCounts, TimelineQuery, TimelineRow,
+};
+use crate::domain::Status;
+use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
-
-/// Recommendations counted by category, lead agency and status.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct GroupCount {
-    #[diesel(sql_type = SqlUuid)]
-    pub category_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub category_slug: String,
-    #[diesel(sql_type = Text)]
-    pub category_name: String,
-    #[diesel(sql_type = SqlUuid)]
-    pub report_id: Uuid,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub agency_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub agency_code: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub agency_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub agency_country: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = BigInt)]
-    pub n: i64,
-    #[diesel(sql_type = Timestamptz)]
-    pub last_update: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, Default, QueryableByName)]
-pub struct MilestoneCounts {
-    #[diesel(sql_type = BigInt)]
-    pub total: i64,
-    #[diesel(sql_type = BigInt)]
-    pub done: i64,
-    #[diesel(sql_type = BigInt)]
-    pub overdue: i64,
-    #[diesel(sql_type = BigInt)]
-    pub due_30: i64,
-    #[diesel(sql_type = BigInt)]
-    pub due_90: i64,
-}
-
-#[derive(Debug, Clone, Copy, QueryableByName)]
-pub struct MeanProgress {
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub progress: f64,
-}
-
-/// What every aggregate depends on. Every committed write bumps a recommendation's version
-/// (milestone writes bump their recommendation's), so the sum of versions moves with each
-/// commit whatever its timestamp; deletions change the count.
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
-pub struct DataVersion {
-    #[diesel(sql_type = BigInt)]
-    pub recommendations: i64,
-    #[diesel(sql_type = BigInt)]
-    pub versions: i64,
-}
 
 /// `$1` is the report (id or slug) or NULL for all.
 const REPORT_FILTER: &str = "($1::text IS NULL OR rep.id::text = $1 OR rep.slug = $1)";
@@ -115,7 +60,6 @@ pub async fn milestone_counts(
 
 /// The mean derived progress, computed in the database (one row back, whatever the size).
 pub async fn mean_progress(conn: &mut AsyncPgConnection, report: Option<&str>) -> QueryResult<f64> {
-    use crate::domain::Status;
     // The status defaults come from the Rust lifecycle, so the two never disagree.
     let defaults: String = Status::ALL
         .iter()
@@ -159,4 +103,51 @@ pub async fn data_version(
             .await
         }
     }
+}
+
+const TIMELINE_SQL: &str = "\
+SELECT * FROM ( \
+  SELECT sc.effective_on AS on_date, 'status_change' AS kind, sc.id AS event_id, r.id AS rec_id, \
+         r.report_id, rep.slug AS report_slug, r.code, r.title, \
+         sc.from_status || ' -> ' || sc.to_status AS label, \
+         sc.to_status AS to_status, NULL::text AS milestone_status \
+    FROM status_changes sc JOIN recommendations r ON r.id = sc.recommendation_id \
+    JOIN reports rep ON rep.id = r.report_id \
+  UNION ALL \
+  SELECT m.due_on, 'milestone_due', m.id, r.id, r.report_id, rep.slug, r.code, r.title, m.title, \
+         NULL, m.status \
+    FROM milestones m JOIN recommendations r ON r.id = m.recommendation_id \
+    JOIN reports rep ON rep.id = r.report_id WHERE m.due_on IS NOT NULL \
+  UNION ALL \
+  SELECT m.completed_on, 'milestone_completed', m.id, r.id, r.report_id, rep.slug, r.code, r.title, \
+         m.title, NULL, m.status \
+    FROM milestones m JOIN recommendations r ON r.id = m.recommendation_id \
+    JOIN reports rep ON rep.id = r.report_id WHERE m.completed_on IS NOT NULL \
+) e \
+WHERE e.on_date BETWEEN $1 AND $2 \
+  AND ($3::text IS NULL OR e.report_id::text = $3 OR e.report_slug = $3) \
+  AND ($4::date IS NULL OR (e.on_date, e.kind, e.event_id) > ($4, $5, $6)) \
+ORDER BY e.on_date, e.kind, e.event_id \
+LIMIT $7";
+
+/// A page of timeline events in date order (`limit + 1` rows, so the caller can tell if more
+/// exist).
+pub async fn timeline(
+    conn: &mut AsyncPgConnection,
+    query: &TimelineQuery,
+) -> QueryResult<Vec<TimelineRow>> {
+    let (after_date, after_kind, after_id) = match query.after {
+        Some((d, k, i)) => (Some(d), Some(k), Some(i)),
+        None => (None, None, None),
+    };
+    diesel::sql_query(TIMELINE_SQL)
+        .bind::<Date, _>(query.from)
+        .bind::<Date, _>(query.to)
+        .bind::<Nullable<Text>, _>(query.report.as_deref())
+        .bind::<Nullable<Date>, _>(after_date)
+        .bind::<Nullable<Text>, _>(after_kind)
+        .bind::<Nullable<SqlUuid>, _>(after_id)
+        .bind::<BigInt, _>(query.limit + 1)
+        .load(conn)
+        .await
 }

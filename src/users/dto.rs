@@ -1,7 +1,10 @@
 //! User request and response bodies. No response ever carries the password hash.
 
-use super::queries::User;
+use super::model::{User, UserInput, UserUpdate};
+use crate::auth::password;
 use crate::domain::Role;
+use crate::error::ApiError;
+use crate::http::validate::Checks;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -55,6 +58,25 @@ pub struct CreateUserRequest {
     pub password: String,
 }
 
+impl TryFrom<CreateUserRequest> for UserInput {
+    type Error = ApiError;
+
+    fn try_from(body: CreateUserRequest) -> Result<Self, ApiError> {
+        let email = body.email.trim().to_lowercase();
+        let mut checks = Checks::new();
+        checks.email("/email", &email);
+        if let Some(problem) = password::check_strength(&body.password) {
+            checks.fail_if(true, "/password", problem);
+        }
+        checks.finish()?;
+        Ok(Self {
+            email,
+            role: body.role,
+            password: body.password,
+        })
+    }
+}
+
 /// Changes to an account; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +89,23 @@ pub struct UpdateUserRequest {
     /// New password (12 to 1024 characters); revokes earlier tokens.
     #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
+}
+
+impl TryFrom<UpdateUserRequest> for UserUpdate {
+    type Error = ApiError;
+
+    fn try_from(body: UpdateUserRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        if let Some(problem) = body.password.as_deref().and_then(password::check_strength) {
+            checks.fail_if(true, "/password", problem);
+        }
+        checks.finish()?;
+        Ok(Self {
+            role: body.role,
+            disabled: body.disabled,
+            password: body.password,
+        })
+    }
 }
 
 /// Query parameters of `list_users`.

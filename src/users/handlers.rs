@@ -1,19 +1,18 @@
 //! Admin-only user management.
 
+use super::commands;
 use super::dto::{CreateUserRequest, UpdateUserRequest, UserDto, UserListParams};
-use super::queries::{self, NewUser, UserChanges};
-use crate::audit::{self, Change};
+use super::model::{NewUser, UserChanges, UserInput, UserUpdate};
+use super::queries;
 use crate::auth::{AuthUser, password};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
-use crate::http::validate::Checks;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use diesel_async::AsyncConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -24,18 +23,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(update_user);
 }
 
+/// Hashing is CPU-heavy on purpose: off the async workers.
 async fn hash_password(password: String) -> Result<String, ApiError> {
     web::block(move || password::hash(&password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(ApiError::Internal)
-}
-
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::NotFound {
-        resource: "user",
-        id: id.to_string(),
-    }
 }
 
 /// List users
@@ -45,7 +38,7 @@ fn not_found(id: Uuid) -> ApiError {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = Page<UserDto>),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        r::NotModified,
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 422, response = r::Unprocessable),
@@ -61,12 +54,8 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let limit = pagination::limit(params.limit.as_deref())?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(pagination::decode_cursor::<String>)
-        .transpose()?;
-    let mut conn = state.pool.get().await?;
+    let after = pagination::cursor::<String>(params.cursor.as_deref())?;
+    let mut conn = state.db.conn().await?;
     let rows = queries::list(&mut conn, after.as_deref(), limit).await?;
     let page = pagination::into_page(rows, limit, |u| u.email.clone(), UserDto::from);
     let mut response = json_with_etag(&req, &page, None)?;
@@ -98,49 +87,15 @@ pub async fn create_user(
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let body = body.into_inner();
-    let email = body.email.trim().to_lowercase();
-    let mut checks = Checks::new();
-    checks.email("/email", &email);
-    if let Some(problem) = password::check_strength(&body.password) {
-        checks.fail_if(true, "/password", problem);
-    }
-    checks.finish()?;
-    let hash = hash_password(body.password).await?;
-    let mut conn = state.pool.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let created = queries::insert(
-                conn,
-                NewUser {
-                    email: &email,
-                    password_hash: &hash,
-                    role: body.role,
-                },
-            )
-            .await
-            .map_err(|e| match ApiError::from(e) {
-                ApiError::Conflict(_) => {
-                    ApiError::Conflict(format!("a user with email {email} exists"))
-                }
-                other => other,
-            })?;
-            let dto = UserDto::from(created.clone());
-            audit::record(
-                conn,
-                Some(&user),
-                Change {
-                    action: "create_user",
-                    entity_type: "user",
-                    entity_id: created.id,
-                    before: None,
-                    after: audit::snapshot(&dto),
-                },
-            )
-            .await?;
-            Ok(dto)
-        })
-        .await?;
+    let input = UserInput::try_from(body.into_inner())?;
+    let hash = hash_password(input.password).await?;
+    let mut conn = state.db.conn().await?;
+    let new = NewUser {
+        email: &input.email,
+        password_hash: &hash,
+        role: input.role,
+    };
+    let created = UserDto::from(commands::create(&mut conn, Some(user.actor()), new).await?);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
         .insert_header((header::ETAG, version_tag(created.version, "")))
@@ -154,7 +109,7 @@ pub async fn create_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = UserDto),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        r::NotModified,
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
@@ -170,10 +125,10 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.db.conn().await?;
     let found = queries::find(&mut conn, id)
         .await?
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| ApiError::not_found("user", id))?;
     let etag = version_tag(found.version, "");
     json_with_etag(&req, &UserDto::from(found), Some(etag))
 }
@@ -212,48 +167,20 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let expected = conditional::required_version(&req)?;
-    let id = id.into_inner();
-    let body = body.into_inner();
-    let mut checks = Checks::new();
-    if let Some(problem) = body.password.as_deref().and_then(password::check_strength) {
-        checks.fail_if(true, "/password", problem);
-    }
-    checks.finish()?;
-    let password_hash = match body.password {
+    let update = UserUpdate::try_from(body.into_inner())?;
+    let password_hash = match update.password {
         Some(p) => Some(hash_password(p).await?),
         None => None,
     };
-    let revoke = password_hash.is_some() || body.disabled == Some(true);
     let changes = UserChanges {
-        role: body.role,
-        disabled: body.disabled,
+        role: update.role,
+        disabled: update.disabled,
         password_hash,
     };
-    let mut conn = state.pool.get().await?;
-    let updated = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let before = queries::find(conn, id)
-                .await?
-                .ok_or_else(|| not_found(id))?;
-            let updated = queries::update(conn, id, expected, &changes, revoke)
-                .await?
-                .ok_or(ApiError::PreconditionFailed)?;
-            let dto = UserDto::from(updated);
-            audit::record(
-                conn,
-                Some(&user),
-                Change {
-                    action: "update_user",
-                    entity_type: "user",
-                    entity_id: id,
-                    before: audit::snapshot(&UserDto::from(before)),
-                    after: audit::snapshot(&dto),
-                },
-            )
-            .await?;
-            Ok(dto)
-        })
-        .await?;
+    let mut conn = state.db.conn().await?;
+    let updated = commands::update(&mut conn, user.actor(), id.into_inner(), expected, &changes)
+        .await
+        .map(UserDto::from)?;
     let etag = version_tag(updated.version, "");
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))

@@ -349,9 +349,10 @@ impl TestApp {
     pub async fn create_user(&self, role: policytrack::domain::Role) -> TestUser {
         let email = format!("{role}-{}@example.org", uuid::Uuid::new_v4().simple());
         let mut conn = self.pool.get().await.expect("conn");
-        let user = policytrack::users::queries::insert(
+        let user = policytrack::users::commands::create(
             &mut conn,
-            policytrack::users::queries::NewUser {
+            None,
+            policytrack::users::model::NewUser {
                 email: &email,
                 password_hash: test_password_hash(),
                 role,

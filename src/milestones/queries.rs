@@ -1,41 +1,45 @@
-//! The cross-recommendation milestone list: filters, due-date order, keyset cursor.
+//! Milestone reads: one, a recommendation's, and the cross-recommendation list.
 
+use super::model::{Milestone, MilestoneListQuery, MilestoneRow};
+use crate::agencies::model::AgencyRef;
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{agencies, milestones, recommendations, reports};
 use crate::domain::MilestoneStatus;
-use crate::recommendations::listing::{AgencyRef, NO_TARGET, ReportRef};
-use crate::recommendations::model::Milestone;
+use crate::reports::model::ReportRef;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Default)]
-pub struct MilestoneFilters {
-    pub statuses: Vec<MilestoneStatus>,
-    pub owner: Option<AgencyRef>,
-    pub overdue: Option<bool>,
-    pub due_before: Option<NaiveDate>,
-    pub due_after: Option<NaiveDate>,
-    pub report: Option<ReportRef>,
-    pub recommendation: Option<Uuid>,
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Milestone>> {
+    milestones::table
+        .find(id)
+        .select(Milestone::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
-/// A milestone with the codes a list shows beside it.
-pub type MilestoneRow = (Milestone, String, Uuid, Option<String>);
-
-/// Due date (none last) then id: the sort and the cursor.
-pub fn cursor_of(m: &Milestone) -> (NaiveDate, Uuid) {
-    (m.due_on.unwrap_or(NO_TARGET), m.id)
+/// A recommendation's milestones in order.
+pub async fn list_for(
+    conn: &mut AsyncPgConnection,
+    recommendation_id: Uuid,
+) -> QueryResult<Vec<Milestone>> {
+    milestones::table
+        .filter(milestones::recommendation_id.eq(recommendation_id))
+        .order((milestones::position.asc(), milestones::id.asc()))
+        .select(Milestone::as_select())
+        .load(conn)
+        .await
 }
 
+/// A page of milestones across recommendations by due date (undated last), then id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    f: &MilestoneFilters,
-    after: Option<(NaiveDate, Uuid)>,
-    limit: i64,
+    page: &MilestoneListQuery,
     today: NaiveDate,
 ) -> QueryResult<Vec<MilestoneRow>> {
+    let f = &page.filters;
     let mut query = milestones::table
         .inner_join(recommendations::table.inner_join(reports::table))
         .left_join(agencies::table)
@@ -86,12 +90,12 @@ pub async fn list(
     if let Some(rec) = f.recommendation {
         query = query.filter(milestones::recommendation_id.eq(rec));
     }
-    if let Some((due, id)) = after {
+    if let Some((due, id)) = page.after {
         query = query.filter(
             milestones::due_sort
                 .gt(due)
                 .or(milestones::due_sort.eq(due).and(milestones::id.gt(id))),
         );
     }
-    query.literal_limit(limit + 1).load(conn).await
+    query.literal_limit(page.limit + 1).load(conn).await
 }

@@ -1,9 +1,12 @@
-//! The `recommendations` table and the rows embedded with it.
+//! The `recommendations` table, the rows a representation embeds, and typed inputs.
 
-use crate::db::schema::{
-    milestone_tallies, milestones, recommendation_agencies, recommendations, status_changes,
-};
-use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
+pub mod listing;
+
+use crate::agencies::model::AgencyBrief;
+use crate::db::schema::{milestone_tallies, recommendations, status_changes};
+use crate::domain::{AgencyRole, Health, Priority, Status};
+use crate::milestones::model::Milestone;
+use crate::reports::model::CategoryBrief;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -40,43 +43,6 @@ pub struct NewRecommendation<'a> {
     pub position: i32,
     pub title: &'a str,
     pub body: &'a str,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
-#[diesel(table_name = recommendation_agencies, check_for_backend(diesel::pg::Pg))]
-pub struct RecommendationAgency {
-    pub recommendation_id: Uuid,
-    pub agency_id: Uuid,
-    pub role: AgencyRole,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
-#[diesel(table_name = milestones, check_for_backend(diesel::pg::Pg))]
-pub struct Milestone {
-    pub id: Uuid,
-    pub recommendation_id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub owner_agency_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
-    pub status: MilestoneStatus,
-    pub completed_on: Option<NaiveDate>,
-    pub weight: i32,
-    pub position: i32,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Milestone {
-    /// Due date past and neither done nor cancelled.
-    pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        !matches!(
-            self.status,
-            MilestoneStatus::Done | MilestoneStatus::Cancelled
-        ) && self.due_on.is_some_and(|due| due < today)
-    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
@@ -119,6 +85,60 @@ impl MilestoneTally {
             status.default_progress()
         }
     }
+}
+
+/// An agency that takes part in a recommendation without leading it.
+#[derive(Debug, Clone)]
+pub struct SupportingLink {
+    pub agency: AgencyBrief,
+    pub role: AgencyRole,
+}
+
+/// A recommendation with everything its representation embeds.
+#[derive(Debug, Clone)]
+pub struct RecommendationView {
+    pub recommendation: Recommendation,
+    pub category: CategoryBrief,
+    pub lead_agency: Option<AgencyBrief>,
+    pub supporting: Option<Vec<SupportingLink>>,
+    pub tally: MilestoneTally,
+    pub milestones: Option<Vec<Milestone>>,
+    /// `None`: not embedded; `Some(None)`: embedded, but there is no change yet.
+    pub latest_change: Option<Option<StatusChange>>,
+    pub history: Option<Vec<StatusChange>>,
+}
+
+/// A validated status change.
+#[derive(Debug, Clone)]
+pub struct StatusChangeInput {
+    pub to: Status,
+    pub health: Option<Health>,
+    pub note: String,
+    pub evidence_urls: Vec<String>,
+    pub effective_on: NaiveDate,
+}
+
+/// A validated PATCH: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationChanges {
+    pub lead_agency_id: Option<Option<Uuid>>,
+    pub supporting: Option<Vec<(Uuid, AgencyRole)>>,
+    pub priority: Option<Option<Priority>>,
+    pub target_on: Option<Option<NaiveDate>>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub category_slug: Option<String>,
+}
+
+/// A validated new recommendation; the category is named by slug.
+#[derive(Debug, Clone)]
+pub struct NewRecommendationInput {
+    pub category_slug: String,
+    pub code: String,
+    pub title: String,
+    pub body: String,
+    /// Order within the report; `None` puts it after the last.
+    pub position: Option<i32>,
 }
 
 #[cfg(test)]

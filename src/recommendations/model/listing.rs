@@ -1,10 +1,11 @@
-//! The recommendation list: filters, sorts and keyset cursors for every sort.
+//! The recommendation list's query: filters, sorts, embeds and keyset cursors for every sort.
 //!
 //! Every sort ends in a unique tie-breaker, and the cursor holds the last row's full sort key,
 //! so paging never repeats or skips a row, even while rows are added.
 
+use crate::agencies::model::AgencyRef;
 use crate::domain::{Health, Priority, Status};
-use crate::error::ApiError;
+use crate::reports::model::ReportRef;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -31,7 +32,7 @@ pub struct Sort {
 
 impl Sort {
     /// Parses `code`, `-updated_at`, ...; `relevance` needs a search.
-    pub fn parse(raw: Option<&str>, has_query: bool) -> Result<Self, ApiError> {
+    pub fn parse(raw: Option<&str>, has_query: bool) -> Result<Self, String> {
         let Some(raw) = raw else {
             return Ok(if has_query {
                 Sort {
@@ -55,28 +56,17 @@ impl Sort {
             "status" => SortField::Status,
             "target_on" => SortField::TargetOn,
             "relevance" if has_query => SortField::Relevance,
-            "relevance" => {
-                return Err(ApiError::invalid(
-                    "query.sort",
-                    "relevance needs a search (q)",
-                ));
-            }
+            "relevance" => return Err("relevance needs a search (q)".into()),
             _ => {
-                return Err(ApiError::invalid(
-                    "query.sort",
-                    "must be code, updated_at, status, target_on or relevance, optionally prefixed with '-'",
-                ));
+                return Err(
+                    "must be code, updated_at, status, target_on or relevance, optionally prefixed with '-'"
+                        .into(),
+                );
             }
         };
         Ok(Sort { field, descending })
     }
 }
-
-/// Stands in for a missing date, so rows without one sort last; the SQL uses the same day.
-pub const NO_TARGET: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
-    Some(day) => day,
-    None => NaiveDate::MAX,
-};
 
 /// The sort key of the last row of a page: what the opaque cursor encodes. Report order is
 /// (report sequence, position, id); the other sorts put their own key first.
@@ -108,38 +98,6 @@ impl Cursor {
             Cursor::Status { .. } => SortField::Status,
             Cursor::TargetOn { .. } => SortField::TargetOn,
             Cursor::Relevance { .. } => SortField::Relevance,
-        }
-    }
-}
-
-/// An agency named by id or by code.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AgencyRef {
-    Id(Uuid),
-    Code(String),
-}
-
-impl AgencyRef {
-    pub fn parse(raw: &str) -> Self {
-        match raw.parse::<Uuid>() {
-            Ok(id) => Self::Id(id),
-            Err(_) => Self::Code(raw.trim().to_uppercase()),
-        }
-    }
-}
-
-/// A report named by id or by slug.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReportRef {
-    Id(Uuid),
-    Slug(String),
-}
-
-impl ReportRef {
-    pub fn parse(raw: &str) -> Self {
-        match raw.parse::<Uuid>() {
-            Ok(id) => Self::Id(id),
-            Err(_) => Self::Slug(raw.trim().to_owned()),
         }
     }
 }
@@ -186,11 +144,7 @@ impl Embeds {
     };
 
     /// Parses `include=a,b`; an empty value means no embeds; absent means `default`.
-    pub fn parse(
-        raw: Option<&str>,
-        default: Embeds,
-        allow_history: bool,
-    ) -> Result<Self, ApiError> {
+    pub fn parse(raw: Option<&str>, default: Embeds, allow_history: bool) -> Result<Self, String> {
         let Some(raw) = raw else { return Ok(default) };
         let mut embeds = Embeds {
             supporting_agencies: false,
@@ -205,12 +159,9 @@ impl Embeds {
                 "latest_status_change" => embeds.latest_status_change = true,
                 "history" if allow_history => embeds.history = true,
                 _ => {
-                    return Err(ApiError::invalid(
-                        "query.include",
-                        format!(
-                            "unknown embed {name:?}; use supporting_agencies, milestones, latest_status_change{}",
-                            if allow_history { ", history" } else { "" }
-                        ),
+                    return Err(format!(
+                        "unknown embed {name:?}; use supporting_agencies, milestones, latest_status_change{}",
+                        if allow_history { ", history" } else { "" }
                     ));
                 }
             }
@@ -230,6 +181,16 @@ impl Embeds {
         .map(|b| if *b { '1' } else { '0' })
         .collect()
     }
+}
+
+/// One validated request for a page of the list.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub filters: Filters,
+    pub sort: Sort,
+    pub embeds: Embeds,
+    pub after: Option<Cursor>,
+    pub limit: i64,
 }
 
 /// Position of a status in lifecycle order, 1-based like SQL's array_position.

@@ -1,0 +1,187 @@
+//! List and read parameters of recommendations, and their parsing into a typed query.
+
+use crate::agencies::model::AgencyRef;
+use crate::error::ApiError;
+use crate::http::{csv, pagination, params};
+use crate::recommendations::model::listing::{Cursor, Embeds, Filters, ListQuery, Sort};
+use crate::reports::model::ReportRef;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Query parameters of `list_recommendations`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationListParams {
+    /// Only this report (id or slug).
+    pub report: Option<String>,
+    /// Only this category (slug), e.g. `political`.
+    #[param(example = "political")]
+    pub category: Option<String>,
+    /// Only these statuses, comma-separated, e.g. `in_progress,stalled`.
+    #[param(example = "not_assessed")]
+    pub status: Option<String>,
+    /// Only these health values, comma-separated.
+    pub health: Option<String>,
+    /// Only these priorities, comma-separated.
+    pub priority: Option<String>,
+    /// Only those led by this agency (id or code).
+    #[param(example = "US-DOS")]
+    pub lead_agency: Option<String>,
+    /// Only those this agency leads or supports (id or code).
+    pub agency: Option<String>,
+    /// Only those with a lead or supporting agency of this ISO 3166-1 alpha-2 country.
+    #[param(example = "KR")]
+    pub country: Option<String>,
+    /// true: only those with an overdue milestone; false: only those without.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Only target dates before this day (exclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub target_before: Option<String>,
+    /// Only target dates after this day (exclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<NaiveDate>)]
+    pub target_after: Option<String>,
+    /// Only those changed at or after this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub updated_since: Option<String>,
+    /// Full-text search over code, title and text (web search syntax); sorts by relevance
+    /// unless `sort` says otherwise.
+    #[param(example = "situational awareness")]
+    pub q: Option<String>,
+    /// Sort: `code` (report order, default), `updated_at`, `status`, `target_on`, `relevance`
+    /// (with `q`); prefix `-` for descending.
+    #[param(example = "-updated_at")]
+    pub sort: Option<String>,
+    /// Embeds, comma-separated: `supporting_agencies` (default), `milestones`,
+    /// `latest_status_change`; empty for none.
+    pub include: Option<String>,
+    /// Page size, 1 to 200 (default 50; CSV: up to 10,000, default 10,000).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// `csv` for text/csv (same as `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// Query parameters of `get_recommendation`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationGetParams {
+    /// Embeds, comma-separated: `supporting_agencies`, `milestones`, `latest_status_change`
+    /// (these three by default), `history`; empty for none.
+    pub include: Option<String>,
+}
+
+/// Report and code of `get_report_recommendation`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ReportCodePath {
+    /// The report's id or slug.
+    pub report: String,
+    /// The recommendation's code, e.g. `POL-1`.
+    pub code: String,
+}
+
+/// Query parameters of `list_recommendation_history`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub limit: Option<String>,
+    /// Opaque position from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl RecommendationListParams {
+    /// The typed query of a JSON page, or of a CSV export (`as_csv`), which may be longer.
+    pub fn into_query(self, as_csv: bool) -> Result<ListQuery, ApiError> {
+        let limit = csv::page_limit(self.limit.as_deref(), as_csv)?;
+        let filters = self.filters()?;
+        let sort = Sort::parse(self.sort.as_deref(), filters.q.is_some())
+            .map_err(|e| ApiError::invalid("query.sort", e))?;
+        let embeds = embeds(self.include.as_deref(), Embeds::LIST_DEFAULT, false)?;
+        let after: Option<Cursor> = pagination::cursor(self.cursor.as_deref())?;
+        if after.as_ref().is_some_and(|c| c.field() != sort.field) {
+            return Err(ApiError::invalid(
+                "query.cursor",
+                "belongs to another sort order; start again without a cursor",
+            ));
+        }
+        Ok(ListQuery {
+            filters,
+            sort,
+            embeds,
+            after,
+            limit,
+        })
+    }
+
+    fn filters(&self) -> Result<Filters, ApiError> {
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if let Some(q) = q
+            && (q.chars().count() > MAX_QUERY_CHARS || q.contains('\0'))
+        {
+            return Err(ApiError::invalid(
+                "query.q",
+                format!("must be at most {MAX_QUERY_CHARS} characters without NUL"),
+            ));
+        }
+        if let Some(country) = &self.country
+            && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
+            return Err(ApiError::invalid(
+                "query.country",
+                "must be an ISO 3166-1 alpha-2 code",
+            ));
+        }
+        let report = params::reference("report", self.report.as_deref())?;
+        let category = params::reference("category", self.category.as_deref())?;
+        let lead_agency = params::reference("lead_agency", self.lead_agency.as_deref())?;
+        let agency = params::reference("agency", self.agency.as_deref())?;
+        Ok(Filters {
+            report: report.map(ReportRef::parse),
+            category_slug: category.map(str::to_owned),
+            statuses: params::list("status", self.status.as_deref())?,
+            healths: params::list("health", self.health.as_deref())?,
+            priorities: params::list("priority", self.priority.as_deref())?,
+            lead_agency: lead_agency.map(AgencyRef::parse),
+            agency: agency.map(AgencyRef::parse),
+            country: self.country.as_ref().map(|c| c.to_uppercase()),
+            overdue: params::param("overdue", self.overdue.as_deref(), "true or false")?,
+            target_before: params::param(
+                "target_before",
+                self.target_before.as_deref(),
+                "a date YYYY-MM-DD",
+            )?,
+            target_after: params::param(
+                "target_after",
+                self.target_after.as_deref(),
+                "a date YYYY-MM-DD",
+            )?,
+            updated_since: params::param(
+                "updated_since",
+                self.updated_since.as_deref(),
+                "an RFC 3339 timestamp",
+            )?,
+            q: q.map(str::to_owned),
+        })
+    }
+}
+
+impl RecommendationGetParams {
+    /// The embeds of a single read.
+    pub fn embeds(&self) -> Result<Embeds, ApiError> {
+        embeds(self.include.as_deref(), Embeds::DETAIL_DEFAULT, true)
+    }
+}
+
+fn embeds(raw: Option<&str>, default: Embeds, allow_history: bool) -> Result<Embeds, ApiError> {
+    Embeds::parse(raw, default, allow_history).map_err(|e| ApiError::invalid("query.include", e))
+}

@@ -1,0 +1,20 @@
+//! Recommendation endpoints: reads (`read`), the status lifecycle (`lifecycle`), edits
+//! (`edit`); `csv` writes the list as CSV.
+
+mod csv;
+pub mod edit;
+pub mod lifecycle;
+pub mod read;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(read::list_recommendations)
+        .service(read::get_recommendation)
+        .service(read::get_report_recommendation)
+        .service(read::list_recommendation_history)
+        .service(lifecycle::list_statuses)
+        .service(lifecycle::list_transitions)
+        .service(lifecycle::change_status)
+        .service(edit::update_recommendation);
+}
