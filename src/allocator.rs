@@ -1,12 +1,11 @@
 //! The service allocates with mimalloc (declared in `main.rs`, and in the benchmark's bare
-//! handler so that its ceiling is like for like): an uncached list costs about a tenth less
-//! CPU than with glibc's malloc, which took 15 % of it (docs/performance-history.md, tenth
-//! round).
+//! handler so that its ceiling is like for like): it spends less CPU per request than glibc's
+//! malloc (docs/performance.md).
 //!
 //! mimalloc reserves memory in large aligned ranges. Backed by transparent huge pages, every
-//! 2 MiB it touched became resident: RSS under the uncached list went from 25 to 56 MiB. The
-//! crate's `no_thp` feature stops mimalloc asking for huge pages; a kernel that gives them to
-//! every process unasked (`enabled = always`) is refused below.
+//! 2 MiB it touches becomes resident and the RSS doubles. The crate's `no_thp` feature stops
+//! mimalloc asking for huge pages; a kernel that gives them to every process unasked
+//! (`enabled = always`) is refused below.
 
 /// Keeps this process's memory in small pages. Errors are ignored: without it the process
 /// only uses more memory. Child processes inherit the flag, the embedded PostgreSQL among

@@ -3,9 +3,9 @@
 //! With `kernel.sched_autogroup_enabled = 1` (most distributions' default), every process
 //! session outside a CPU cgroup is a scheduling group of its own, and PostgreSQL makes each
 //! backend its own session. Sixteen busy backends are then sixteen groups against the
-//! service's one, and under full load requests waited up to a second inside the service
-//! (docs/performance-history.md, eighth round). Nothing in the service can change that; an
-//! operator can (README, "Under load").
+//! service's one, and under full load requests wait up to a second inside the service
+//! (docs/performance.md). Nothing in the service can change that; an operator can (README,
+//! "Under load").
 
 use std::path::Path;
 

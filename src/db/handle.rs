@@ -3,19 +3,7 @@
 //! scans run at once stay behind this seam (see docs/ARCHITECTURE.md).
 
 use super::scans::{ScanConnection, Scans};
-use super::{DbConn, DbPool};
-
-/// No connection could be had within the database timeout: the request may succeed later.
-#[derive(Debug, thiserror::Error)]
-#[error("the database is unavailable")]
-pub struct Unavailable;
-
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for Unavailable {
-    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        tracing::warn!(error = %error, "no database connection");
-        Self
-    }
-}
+use super::{DbConn, DbPool, Unavailable};
 
 /// Cheap to clone. Each HTTP worker holds one over its own pool; the scan turns are shared.
 #[derive(Clone)]

@@ -25,7 +25,19 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 use std::time::Duration;
 
-pub use handle::{Db, Unavailable};
+pub use handle::Db;
+
+/// No connection could be had within the database timeout: the request may succeed later.
+#[derive(Debug, thiserror::Error)]
+#[error("the database is unavailable")]
+pub struct Unavailable;
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for Unavailable {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        tracing::warn!(error = %error, "no database connection");
+        Self
+    }
+}
 
 pub type DbPool = Pool<AsyncPgConnection>;
 pub type DbConn = Object<AsyncPgConnection>;

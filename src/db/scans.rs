@@ -5,8 +5,7 @@
 //! Single-row reads and writes are cheap or wait on the disk, and keep the whole pool
 //! (docs/performance.md has the figures).
 
-use super::handle::Unavailable;
-use super::{DbConn, DbPool};
+use super::{DbConn, DbPool, Unavailable};
 use diesel_async::AsyncPgConnection;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

@@ -3,9 +3,7 @@
 //! A connection's I/O task runs on the runtime that opened it, and each actix worker is a
 //! runtime of its own. With one shared pool, a request on one worker often got a connection
 //! opened on the other, and every statement then crossed threads twice (a wake-up each way).
-//! A pool per worker keeps a request and its connection on one thread: in alternating runs
-//! in a CPU cgroup, +13 % uncached list pages and +7 % uncached details
-//! (docs/performance-history.md, ninth round).
+//! A pool per worker keeps a request and its connection on one thread (docs/performance.md).
 
 use super::{DbPool, PoolSettings, build_pool};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -21,9 +21,8 @@ pub fn version_tag(version: i32, variant: &str) -> String {
 }
 
 /// A weak ETag over a serialized body. foldhash with a fixed seed: the same in every instance
-/// of one build, and far cheaper than SipHash, which was 3–4 % of an uncached list's CPU
-/// (replacing it served 4 % more). A different build may tag the same body differently; a
-/// weak tag only costs a client one full answer then.
+/// of one build, and far cheaper than SipHash. A different build may tag the same body
+/// differently; a weak tag only costs a client one full answer then.
 pub fn body_tag(body: &[u8]) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = foldhash::quality::FixedState::with_seed(0).build_hasher();

@@ -1,6 +1,6 @@
 //! Timestamps in JSON exactly as chrono writes them (RFC 3339, UTC as `Z`, a fraction of 0, 3,
 //! 6 or 9 digits), without chrono's formatting machinery. Through serde_json that machinery
-//! writes one character at a time: 8 % of an uncached list page's CPU, three timestamps a row.
+//! writes one character at a time, and a list page has three timestamps a row.
 //!
 //! Use on hot fields: `#[serde(serialize_with = "crate::http::timestamp::serialize")]`, or
 //! `timestamp::option::serialize` for an `Option`.

@@ -1,7 +1,8 @@
 //! `GET /stats` (through the read cache, and computed at most once per data version) and
 //! `GET /timeline`.
 
-use super::dto::{Stats, StatsParams, TimelineEvent, TimelineParams};
+use super::dto::timeline::{TimelineEvent, TimelineParams};
+use super::dto::{Stats, StatsParams};
 use super::queries;
 use crate::auth::ReadAccess;
 use crate::error::ApiError;

@@ -1,6 +1,7 @@
 //! Integration tests: the real HTTP stack against real PostgreSQL.
 
 mod agencies;
+mod architecture;
 mod auth;
 mod cli;
 mod database;

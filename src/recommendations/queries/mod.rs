@@ -1,7 +1,9 @@
 //! Recommendation reads: a page or one row, then a fixed number of queries for the embeds.
 
 mod embeds;
+mod filters;
 pub mod page;
+mod source;
 
 use crate::agencies::model::AgencyBrief;
 use crate::db::literal_limit::LiteralLimitDsl;

@@ -1,19 +1,17 @@
-//! Aggregate and timeline bodies, their parameters, and how they are built from the rows.
+//! Aggregate bodies and how they are built from the grouped counts; the timeline's in
+//! `timeline`.
 
-use super::model::{GroupCount, MilestoneCounts, TimelineKind, TimelineQuery, TimelineRow};
+pub mod timeline;
+
+use super::model::{GroupCount, MilestoneCounts};
 use crate::agencies::dto::AgencySummary;
 use crate::domain::Status;
-use crate::error::ApiError;
-use crate::http::{pagination, params};
 use crate::reports::dto::CategorySummary;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// The widest window one timeline request may ask for.
-const MAX_WINDOW_DAYS: i64 = 3_660;
 
 /// How many recommendations have one status.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -196,110 +194,6 @@ impl Stats {
             },
             progress,
             last_change_at,
-        }
-    }
-}
-
-/// The recommendation an event belongs to.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TimelineRecommendation {
-    /// Its id.
-    pub id: Uuid,
-    /// Its report.
-    pub report_id: Uuid,
-    /// Its code, e.g. `DEF-3`.
-    pub code: String,
-    /// Its title.
-    pub title: String,
-}
-
-/// One dated event.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TimelineEvent {
-    /// The day it happens or happened.
-    pub date: NaiveDate,
-    /// What kind of event.
-    pub kind: TimelineKind,
-    /// The status change's or the milestone's id.
-    pub id: Uuid,
-    /// The recommendation it belongs to.
-    pub recommendation: TimelineRecommendation,
-    /// A short label: the milestone title, or `from -> to` for status changes.
-    pub label: String,
-    /// The new status (status changes) or the milestone's current status.
-    pub status: String,
-    /// For milestones due: whether it is overdue now.
-    pub overdue: bool,
-}
-
-/// Query parameters of `list_timeline`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TimelineParams {
-    /// First day (inclusive), `YYYY-MM-DD`; default a year ago.
-    #[param(value_type = Option<NaiveDate>)]
-    pub from: Option<String>,
-    /// Last day (inclusive); default a year ahead. At most ten years after `from`.
-    #[param(value_type = Option<NaiveDate>)]
-    pub to: Option<String>,
-    /// Only this report (id or slug).
-    pub report: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub limit: Option<String>,
-    /// Opaque position from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl TimelineParams {
-    /// The typed query, with the window defaulting to a year either side of `today`.
-    pub fn into_query(self, today: NaiveDate) -> Result<TimelineQuery, ApiError> {
-        let from = params::param("from", self.from.as_deref(), "a date YYYY-MM-DD")?
-            .unwrap_or(today - Duration::days(365));
-        let to = params::param("to", self.to.as_deref(), "a date YYYY-MM-DD")?
-            .unwrap_or(today + Duration::days(365));
-        if to < from {
-            return Err(ApiError::invalid("query.to", "must not be before from"));
-        }
-        if (to - from).num_days() > MAX_WINDOW_DAYS {
-            return Err(ApiError::invalid(
-                "query.to",
-                "the window may span at most ten years",
-            ));
-        }
-        let report = params::reference("report", self.report.as_deref())?.map(str::to_owned);
-        Ok(TimelineQuery {
-            from,
-            to,
-            report,
-            limit: pagination::limit(self.limit.as_deref())?,
-            after: pagination::cursor(self.cursor.as_deref())?,
-        })
-    }
-}
-
-impl TimelineEvent {
-    /// The event of `row`, with `overdue` as of `today`.
-    pub fn new(row: TimelineRow, today: NaiveDate) -> Self {
-        let status = match (row.to_status, row.milestone_status) {
-            (Some(status), _) => status.to_string(),
-            (None, Some(status)) => status.to_string(),
-            (None, None) => String::new(),
-        };
-        Self {
-            overdue: row.is_overdue(today),
-            date: row.on_date,
-            kind: row.kind,
-            id: row.event_id,
-            recommendation: TimelineRecommendation {
-                id: row.rec_id,
-                report_id: row.report_id,
-                code: row.code,
-                title: row.title,
-            },
-            label: row.label,
-            status,
         }
     }
 }

@@ -1,0 +1,127 @@
+//! A PATCH: owners, priority, target date, and (admins) wording and category.
+
+use super::{RESOURCE, audited_view, existing_category, lock_at_version};
+use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
+use crate::audit::commands::snapshot;
+use crate::audit::model::{Actor, Change};
+use crate::db::schema::{recommendation_agencies, recommendations};
+use crate::domain::{AgencyRole, Priority};
+use crate::error::ApiError;
+use crate::recommendations::model::listing::Embeds;
+use crate::recommendations::model::{Recommendation, RecommendationChanges, RecommendationView};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+#[derive(AsChangeset)]
+#[diesel(table_name = recommendations)]
+struct RecommendationChangeset<'a> {
+    lead_agency_id: Option<Option<Uuid>>,
+    priority: Option<Option<Priority>>,
+    target_on: Option<Option<NaiveDate>>,
+    title: Option<&'a str>,
+    body: Option<&'a str>,
+    category_id: Option<Uuid>,
+}
+
+/// Applies a PATCH in one transaction: fields, supporting set, version bump, audit.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    id: Uuid,
+    expected: i32,
+    changes: &RecommendationChanges,
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = lock_at_version(conn, id, expected).await?;
+        let category_id = match &changes.category_slug {
+            None => None,
+            Some(slug) => Some(existing_category(conn, current.report_id, slug).await?),
+        };
+        let mut agency_ids: Vec<Uuid> = changes.lead_agency_id.flatten().into_iter().collect();
+        if let Some(list) = &changes.supporting {
+            agency_ids.extend(list.iter().map(|(a, _)| *a));
+        }
+        ensure_agencies_exist(conn, "agency_id", &agency_ids).await?;
+        let before_supporting = supporting_of(conn, id).await?;
+        if let Some(list) = &changes.supporting {
+            replace_supporting(conn, id, list).await?;
+        }
+        let changeset = RecommendationChangeset {
+            lead_agency_id: changes.lead_agency_id,
+            priority: changes.priority,
+            target_on: changes.target_on,
+            title: changes.title.as_deref(),
+            body: changes.body.as_deref(),
+            category_id,
+        };
+        let updated: Recommendation = diesel::update(recommendations::table.find(id))
+            .set((
+                changeset,
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Recommendation::as_returning())
+            .get_result(conn)
+            .await?;
+        let after_supporting = supporting_of(conn, id).await?;
+        audited_view(
+            conn,
+            actor,
+            Change {
+                action: "update_recommendation",
+                entity_type: RESOURCE,
+                entity_id: id,
+                before: snapshot(&(current, before_supporting)),
+                after: snapshot(&(&updated, after_supporting)),
+            },
+            embeds,
+        )
+        .await
+    })
+    .await
+}
+
+async fn supporting_of(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(Uuid, AgencyRole)>> {
+    recommendation_agencies::table
+        .filter(recommendation_agencies::recommendation_id.eq(id))
+        .order(recommendation_agencies::agency_id)
+        .select((
+            recommendation_agencies::agency_id,
+            recommendation_agencies::role,
+        ))
+        .load(conn)
+        .await
+}
+
+async fn replace_supporting(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    list: &[(Uuid, AgencyRole)],
+) -> QueryResult<()> {
+    diesel::delete(
+        recommendation_agencies::table.filter(recommendation_agencies::recommendation_id.eq(id)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = list
+        .iter()
+        .map(|(agency_id, role)| {
+            (
+                recommendation_agencies::recommendation_id.eq(id),
+                recommendation_agencies::agency_id.eq(*agency_id),
+                recommendation_agencies::role.eq(*role),
+            )
+        })
+        .collect();
+    diesel::insert_into(recommendation_agencies::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,110 @@
+//! A status change: checked against the lifecycle, appended to the history, and pointed at as
+//! the recommendation's latest.
+
+use super::{RESOURCE, audited_view, lock_at_version};
+use crate::audit::commands::snapshot;
+use crate::audit::model::{Actor, Change};
+use crate::db::fixed_shape::FixedShape;
+use crate::db::schema::{recommendations, status_changes};
+use crate::domain::{Health, Status};
+use crate::error::ApiError;
+use crate::recommendations::model::listing::Embeds;
+use crate::recommendations::model::{Recommendation, RecommendationView, StatusChangeInput};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::try_join;
+use uuid::Uuid;
+
+#[derive(Insertable)]
+#[diesel(table_name = status_changes, treat_none_as_default_value = false)]
+struct NewStatusChange<'a> {
+    id: Uuid,
+    recommendation_id: Uuid,
+    from_status: Status,
+    to_status: Status,
+    health: Option<Health>,
+    note: &'a str,
+    evidence_urls: &'a [String],
+    effective_on: NaiveDate,
+    actor_id: Option<Uuid>,
+    actor_email: Option<&'a str>,
+}
+
+/// Moves the recommendation to a new status, appending history and audit in one transaction.
+pub async fn change_status(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    id: Uuid,
+    expected: i32,
+    input: &StatusChangeInput,
+    embeds: Embeds,
+) -> Result<RecommendationView, ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = lock_at_version(conn, id, expected).await?;
+        if !current.status.can_move_to(input.to) {
+            let allowed: Vec<&str> = current
+                .status
+                .allowed_targets()
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            return Err(ApiError::Conflict(format!(
+                "cannot move from {} to {}; allowed: {}",
+                current.status,
+                input.to,
+                allowed.join(", ")
+            )));
+        }
+        // The change goes in first, and the recommendation then points at it as its latest.
+        // Both go out in one pipeline, in that order: diesel-async sends pipelined statements
+        // in the order they are first polled.
+        let change_id = Uuid::new_v4();
+        let (mut for_history, mut for_update): (&AsyncPgConnection, &AsyncPgConnection) =
+            (conn, conn);
+        let (_, updated): (usize, Recommendation) = try_join(
+            diesel::insert_into(status_changes::table)
+                .values(NewStatusChange {
+                    id: change_id,
+                    recommendation_id: id,
+                    from_status: current.status,
+                    to_status: input.to,
+                    health: input.health,
+                    note: &input.note,
+                    evidence_urls: &input.evidence_urls,
+                    effective_on: input.effective_on,
+                    actor_id: Some(actor.id),
+                    actor_email: Some(actor.email),
+                })
+                .execute(&mut for_history),
+            FixedShape(
+                diesel::update(recommendations::table.find(id))
+                    .set((
+                        recommendations::status.eq(input.to),
+                        recommendations::health.eq(input.health),
+                        recommendations::status_changed_at.eq(diesel::dsl::now),
+                        recommendations::latest_status_change_id.eq(Some(change_id)),
+                        recommendations::version.eq(recommendations::version + 1),
+                        recommendations::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .returning(Recommendation::as_returning()),
+            )
+            .get_result(&mut for_update),
+        )
+        .await?;
+        audited_view(
+            conn,
+            actor,
+            Change {
+                action: "change_status",
+                entity_type: RESOURCE,
+                entity_id: id,
+                before: snapshot(&current),
+                after: snapshot(&updated),
+            },
+            embeds,
+        )
+        .await
+    })
+    .await
+}
