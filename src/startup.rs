@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::http::{input, middleware};
 use crate::metrics::Metrics;
 use crate::read_cache::memo::Memo;
-use crate::read_cache::{InvalidateAfterWrites, ReadCache};
+use crate::read_cache::{self, ReadCache};
 use crate::state::AppState;
 use crate::{api, openapi, seed, shutdown};
 use actix_cors::Cors;
@@ -127,7 +127,10 @@ impl Application {
                 )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
-                .wrap(InvalidateAfterWrites(read_cache.clone()))
+                .wrap(actix_web::middleware::from_fn({
+                    let cache = read_cache.clone();
+                    move |req, next| read_cache::invalidate_after_writes(cache.clone(), req, next)
+                }))
                 .wrap(cors(&config.cors_origins))
                 .wrap(middleware::SecurityHeaders)
                 .wrap(middleware::RequestLog::new(Arc::clone(&metrics)))

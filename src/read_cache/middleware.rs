@@ -4,6 +4,7 @@ use super::{Lookup, ReadCache};
 use crate::auth::ReadAccess;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, web};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use std::rc::Rc;
@@ -71,54 +72,17 @@ where
     }
 }
 
-/// App middleware: once a request that may write has been handled (its transaction has
-/// committed by then), nothing read before it may be served from the cache.
-pub struct InvalidateAfterWrites(pub ReadCache);
-
-impl<S, B> Transform<S, ServiceRequest> for InvalidateAfterWrites
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = InvalidateAfterWritesMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(InvalidateAfterWritesMiddleware {
-            service,
-            cache: self.0.clone(),
-        }))
-    }
-}
-
-pub struct InvalidateAfterWritesMiddleware<S> {
-    service: S,
+/// App middleware (through `from_fn`): once a request that may write has been handled (its
+/// transaction has committed by then), nothing read before it may be served from the cache.
+pub async fn invalidate_after_writes(
     cache: ReadCache,
-}
-
-impl<S, B> Service<ServiceRequest> for InvalidateAfterWritesMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let cache = (!req.method().is_safe()).then(|| self.cache.clone());
-        let response = self.service.call(req);
-        Box::pin(async move {
-            let response = response.await;
-            if let Some(cache) = cache {
-                cache.invalidate();
-            }
-            response
-        })
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let writes = !req.method().is_safe();
+    let response = next.call(req).await;
+    if writes {
+        cache.invalidate();
     }
+    response
 }

@@ -12,14 +12,14 @@
 //! With the setting at 0 the cache is off and every read goes to the database.
 //!
 //! Handlers do not see it: the cached GETs carry the [`ReadCached`] route middleware
-//! (`#[get("..", wrap = "ReadCached")]`), and [`InvalidateAfterWrites`] wraps the app.
+//! (`#[get("..", wrap = "ReadCached")]`), and [`invalidate_after_writes`] wraps the app.
 
 mod entries;
 pub mod memo;
 mod middleware;
 mod watch;
 
-pub use middleware::{InvalidateAfterWrites, ReadCached};
+pub use middleware::{ReadCached, invalidate_after_writes};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
