@@ -20,6 +20,7 @@ Usage:
   policytrack user create --email E --role viewer|analyst|admin --password-stdin
                           create a user; the password is read from standard input
   policytrack help        show this text
+  policytrack --version   show the version and the commit it was built from
 
 Settings come from the environment or a .env file; see .env.example.
 Without DATABASE_URL every command uses the embedded PostgreSQL in POLICYTRACK_DATA_DIR.
@@ -32,6 +33,7 @@ pub enum Command {
     Seed,
     OpenApi { yaml: bool },
     Help,
+    Version,
     CreateUser { email: String, role: Role },
 }
 
@@ -45,6 +47,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         ["openapi"] => Ok(Command::OpenApi { yaml: false }),
         ["openapi", "--yaml"] => Ok(Command::OpenApi { yaml: true }),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
+        ["--version" | "-V" | "version"] => Ok(Command::Version),
         ["user", "create", rest @ ..] => parse_user_create(rest),
         other => Err(format!("unknown command: {}\n\n{USAGE}", other.join(" "))),
     }
@@ -83,6 +86,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             print!("{USAGE}");
             Ok(())
         }
+        Command::Version => write_stdout(&format!("{}\n", crate::build_info::describe())),
         Command::OpenApi { yaml } => {
             let text = if yaml {
                 openapi::spec_yaml()
@@ -226,6 +230,12 @@ mod tests {
         );
         assert!(parse(&args(&["user", "create", "--email", "a@example.org"])).is_err());
         assert!(parse(&args(&["user", "create", "--role", "root"])).is_err());
+    }
+
+    #[test]
+    fn version_is_a_command() {
+        assert_eq!(parse(&args(&["--version"])), Ok(Command::Version));
+        assert!(crate::build_info::describe().starts_with("policytrack "));
     }
 
     #[test]

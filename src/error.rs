@@ -38,6 +38,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0} is not allowed here; allowed: {1}")]
+    MethodNotAllowed(String, String),
     #[error("the resource changed since it was read")]
     PreconditionFailed,
     #[error("this write needs an If-Match header")]
@@ -84,6 +86,7 @@ impl ApiError {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::MethodNotAllowed(..) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
@@ -163,6 +166,9 @@ impl ResponseError for ApiError {
             Self::Unauthorized => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
+            Self::MethodNotAllowed(_, allowed) => {
+                response.insert_header((header::ALLOW, allowed.clone()));
+            }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
@@ -189,6 +195,14 @@ impl From<diesel::result::Error> for ApiError {
             ),
             Error::DatabaseError(Kind::CheckViolation, info) => {
                 Self::invalid(info.constraint_name().unwrap_or(""), "violates a data rule")
+            }
+            // A NUL character that reached a statement: every text field refuses it first.
+            Error::DatabaseError(Kind::Unknown, info)
+                if info
+                    .message()
+                    .starts_with("invalid byte sequence for encoding") =>
+            {
+                Self::invalid("", "contains a NUL character")
             }
             Error::DatabaseError(Kind::ClosedConnection, _) | Error::BrokenTransactionManager => {
                 Self::Unavailable

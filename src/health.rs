@@ -1,9 +1,9 @@
-//! Liveness and readiness probes for operators and load balancers.
+//! Liveness and readiness probes for operators and load balancers, and what is running.
 
-use crate::db;
 use crate::error::ApiError;
 use crate::http::responses as r;
 use crate::state::AppState;
+use crate::{build_info, db};
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,11 +16,43 @@ pub struct HealthStatus {
     pub status: &'static str,
 }
 
+/// What is running.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meta {
+    /// The service, `policytrack`.
+    #[schema(example = "policytrack")]
+    pub name: &'static str,
+    /// Its version.
+    #[schema(example = "0.1.0")]
+    pub version: &'static str,
+    /// The commit it was built from (`unknown` outside a git checkout).
+    #[schema(example = "1a2b3c4d5e6f")]
+    pub commit: &'static str,
+}
+
+/// Get service metadata
+///
+/// The name, version and build commit of the instance that answers.
+#[utoipa::path(
+    tag = "operations",
+    security(),
+    responses((status = 200, description = "The running build", body = Meta))
+)]
+#[get("/meta")]
+pub async fn get_meta() -> HttpResponse {
+    HttpResponse::Ok().json(Meta {
+        name: build_info::NAME,
+        version: build_info::VERSION,
+        commit: build_info::COMMIT,
+    })
+}
+
 /// Liveness
 ///
 /// The process is up and serving HTTP; says nothing about the database.
 #[utoipa::path(
     tag = "operations",
+    security(),
     responses((status = 200, description = "The process is alive", body = HealthStatus))
 )]
 #[get("/health/live")]
@@ -33,6 +65,7 @@ pub async fn get_liveness() -> HttpResponse {
 /// Ready to serve requests: the database answers a query.
 #[utoipa::path(
     tag = "operations",
+    security(),
     responses(
         (status = 200, description = "The database answers", body = HealthStatus),
         (status = 503, response = r::Unavailable),

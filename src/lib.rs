@@ -4,6 +4,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod autogroups;
+pub mod build_info;
 pub mod cli;
 pub mod config;
 pub mod db;

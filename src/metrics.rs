@@ -43,6 +43,14 @@ impl Metrics {
         let mut out = String::new();
         let _ = writeln!(
             out,
+            "# HELP policytrack_build_info The running build (always 1).\n\
+             # TYPE policytrack_build_info gauge\n\
+             policytrack_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+            crate::build_info::VERSION,
+            crate::build_info::COMMIT
+        );
+        let _ = writeln!(
+            out,
             "# HELP policytrack_http_responses_total HTTP responses by status class."
         );
         let _ = writeln!(out, "# TYPE policytrack_http_responses_total counter");

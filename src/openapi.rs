@@ -3,6 +3,7 @@
 use crate::api;
 use crate::error::{FieldError, Problem};
 use crate::http::responses as r;
+use crate::recommendations::dto::params::{Embed, ListEmbed, ListFormat, RecommendationSort};
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -15,7 +16,9 @@ use utoipa_actix_web::AppExt;
         description = "Tracks what happens to the recommendations of policy reports: \
                        implementation status with full history, milestones and owning agencies.",
         license(name = "MIT", identifier = "MIT"),
+        contact(name = "policytrack maintainers"),
     ),
+    servers((url = "/", description = "The host that serves this document")),
     tags(
         (name = "reports", description = "Tracked reports and their categories"),
         (name = "recommendations", description = "Recommendations with status, owners and progress"),
@@ -29,7 +32,8 @@ use utoipa_actix_web::AppExt;
         (name = "operations", description = "Health probes"),
     ),
     components(
-        schemas(Problem, FieldError),
+        // Query parameters' closed sets, which collection from the paths leaves out.
+        schemas(Problem, FieldError, RecommendationSort, ListEmbed, Embed, ListFormat),
         responses(
             r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict,
             r::PreconditionFailed, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable,
@@ -89,6 +93,110 @@ impl Modify for ConditionalGets {
     }
 }
 
+/// What utoipa cannot say itself: each list page refers to its item schema instead of
+/// inlining a copy (utoipa inlines generic arguments); each string enum names its constants
+/// with its type's name (`STATUS_IN_PROGRESS`), so generators that put every enum's constants
+/// in one namespace (Go) keep them apart; and a new milestone has `completed_on` exactly when
+/// its status is `done` (a JSON Schema `if`/`then`/`else`).
+struct ClientFriendly;
+
+impl Modify for ClientFriendly {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for (name, schema) in components.schemas.iter_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                continue;
+            };
+            if let Some(values) = &object.enum_values {
+                let prefix = screaming_snake(name);
+                let varnames: Vec<String> = values
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .map(|v| format!("{prefix}_{}", constant_name(v)))
+                    .collect();
+                object
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("x-enum-varnames".into(), varnames.into());
+            }
+            if name == "CreateMilestoneRequest" {
+                let extensions = object.extensions.get_or_insert_with(Default::default);
+                for (keyword, value) in completed_exactly_when_done() {
+                    extensions.insert(keyword.into(), value);
+                }
+            }
+            let item = name
+                .strip_prefix("Page_")
+                .filter(|i| names.iter().any(|n| n == i));
+            if let Some(item) = item
+                && let Some(RefOr::T(Schema::Array(items))) = object.properties.get_mut("items")
+            {
+                items.items =
+                    ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+            }
+        }
+    }
+}
+
+/// `completed_on` is given (and not null) exactly when `status` is `done`.
+fn completed_exactly_when_done() -> [(&'static str, serde_json::Value); 3] {
+    use serde_json::json;
+    [
+        (
+            "if",
+            json!({"properties": {"status": {"const": "done"}}, "required": ["status"]}),
+        ),
+        (
+            "then",
+            json!({"properties": {"completed_on": {"type": "string"}}, "required": ["completed_on"]}),
+        ),
+        (
+            "else",
+            json!({"properties": {"completed_on": {"type": "null"}}}),
+        ),
+    ]
+}
+
+/// An enum value as a constant name: `in_progress` -> `IN_PROGRESS`, `-code` ->
+/// `CODE_DESCENDING`.
+fn constant_name(value: &str) -> String {
+    let (descending, value) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let mut name: String = value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if descending {
+        name.push_str("_DESCENDING");
+    }
+    name
+}
+
+/// `CanadaMandateLabel` -> `CANADA_MANDATE_LABEL`.
+fn screaming_snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
 /// The complete document, as served and as committed in `openapi/openapi.json`.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let (_, mut spec) = App::new()
@@ -96,8 +204,9 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(api::configure)
         .split_for_parts();
-    // Paths exist only after collection, so this modifier runs last.
+    // Paths and their schemas exist only after collection, so these modifiers run last.
     ConditionalGets.modify(&mut spec);
+    ClientFriendly.modify(&mut spec);
     spec
 }
 

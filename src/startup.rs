@@ -6,6 +6,7 @@ use crate::db::scans::Scans;
 use crate::db::worker_pools::WorkerPools;
 use crate::db::{self, Db, PoolSettings};
 use crate::error::ApiError;
+use crate::http::methods::KnownRoutes;
 use crate::http::{input, middleware};
 use crate::metrics::Metrics;
 use crate::read_cache::memo::Memo;
@@ -20,7 +21,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 pub struct Application {
     port: u16,
@@ -78,9 +79,10 @@ impl Application {
         let workers = pools.workers();
         let scans = Scans::per_core(config.db_timeout);
         let config = Arc::new(config);
+        let spec = openapi::spec();
         let memo = Memo::default();
         let cached_reads = web::Data::new(read_cache.clone());
-        let spec = openapi::spec();
+        let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();
         let server = HttpServer::new(move || {
             // Called on each worker's own thread, once as it starts.
@@ -94,6 +96,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(web::Data::new(state))
                 .app_data(cached_reads.clone())
+                .app_data(known_routes.clone())
                 .app_data(input::json_config())
                 .app_data(input::query_config())
                 .app_data(input::path_config())
@@ -101,7 +104,9 @@ impl Application {
                 .split_for_parts();
             let (metrics_now, pools_now) = (Arc::clone(&metrics), pools.clone());
             let yaml = Arc::clone(&spec_yaml);
-            app.service(web::redirect("/docs", "/docs/"))
+            // The dashboard will live at `/`; until then the API's documentation does.
+            app.service(web::redirect("/", "/docs/"))
+                .service(web::redirect("/docs", "/docs/"))
                 // Outside the API: scraped by operators, not called by SDKs.
                 .route(
                     "/metrics",
@@ -125,7 +130,12 @@ impl Application {
                         }
                     }),
                 )
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/api-docs/openapi.json", spec.clone())
+                        // Its default validator badge sends the document's URL to swagger.io.
+                        .config(SwaggerConfig::default().validator_url("none")),
+                )
                 .default_service(web::to(not_found))
                 .wrap(actix_web::middleware::from_fn({
                     let cache = read_cache.clone();
@@ -170,7 +180,16 @@ fn worker_count(config: &Config) -> usize {
     }
 }
 
-async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn not_found(
+    req: actix_web::HttpRequest,
+    routes: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(allowed) = routes.allowed(req.path()) {
+        return Err(ApiError::MethodNotAllowed(
+            req.method().to_string(),
+            allowed.join(", "),
+        ));
+    }
     Err(ApiError::not_found(
         "route",
         req.path().chars().take(200).collect::<String>(),

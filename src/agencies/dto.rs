@@ -105,11 +105,15 @@ impl AgencyDto {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "KR-MOTIE", "name": "Ministry of Trade, Industry and Energy", "country": "KR"}))]
 pub struct CreateAgencyRequest {
-    /// Unique code: upper-case letters, digits, `-`, `_`, `.` (at most 32 characters).
-    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_.-]{0,31}$")]
+    /// Unique code: upper-case letters, digits, `-`, `_` (at most 32 characters).
+    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_-]{0,31}$")]
     pub code: String,
     /// Full name (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     #[schema(pattern = "^[A-Z]{2}$")]
@@ -124,7 +128,7 @@ impl TryFrom<CreateAgencyRequest> for NewAgency {
     fn try_from(body: CreateAgencyRequest) -> Result<Self, ApiError> {
         let mut checks = Checks::new();
         checks
-            .code("/code", &body.code)
+            .agency_code("/code", &body.code)
             .text("/name", body.name.trim(), 1, TITLE_MAX);
         check_country(&mut checks, "/country", &body.country);
         checks.finish()?;
@@ -142,10 +146,14 @@ impl TryFrom<CreateAgencyRequest> for NewAgency {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgencyRequest {
     /// New code.
-    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_.-]{0,31}$")]
+    #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_-]{0,31}$")]
     pub code: Option<String>,
-    /// New name.
-    #[schema(max_length = 300)]
+    /// New name (1 to 300 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub name: Option<String>,
     /// New ISO 3166-1 alpha-2 country code.
     #[schema(pattern = "^[A-Z]{2}$")]
@@ -162,7 +170,7 @@ impl TryFrom<UpdateAgencyRequest> for AgencyChanges {
     fn try_from(body: UpdateAgencyRequest) -> Result<Self, ApiError> {
         let mut checks = Checks::new();
         if let Some(code) = &body.code {
-            checks.code("/code", code);
+            checks.agency_code("/code", code);
         }
         checks.opt_text("/name", body.name.as_deref().map(str::trim), 1, TITLE_MAX);
         if let Some(country) = &body.country {
@@ -195,9 +203,10 @@ pub struct AgencyListParams {
     #[param(example = "KR")]
     pub country: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

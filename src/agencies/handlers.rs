@@ -10,6 +10,7 @@ use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
+use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::state::AppState;
@@ -27,13 +28,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Create an agency
+///
+/// Adds a government body to the directory (admins only). Codes are unique.
 #[utoipa::path(
     tag = "agencies",
     request_body = CreateAgencyRequest,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new agency", body = AgencyDto,
-            headers(("Location" = String, description = "URL of the agency"), ("ETag" = String, description = "Version tag"))),
+            headers(("Location" = String, description = "URL of the agency"), ("ETag" = String, description = "Version tag")),
+            links(("GetAgency" = (operation_id = "get_agency", parameters(("id" = "$response.body#/id")))), ("UpdateAgency" = (operation_id = "update_agency", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))))),
         r::CreateErrors,
         (status = 409, response = r::Conflict),
     )
@@ -43,7 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn create_agency(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateAgencyRequest>,
+    body: Json<CreateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let new = NewAgency::try_from(body.into_inner())?;
@@ -56,6 +60,9 @@ pub async fn create_agency(
 }
 
 /// Update an agency
+///
+/// Changes an agency's code, name, country or parent (admins only). Needs If-Match with the
+/// agency's ETag; every recommendation that embeds the agency gets a new version.
 #[utoipa::path(
     tag = "agencies",
     params(
@@ -77,7 +84,7 @@ pub async fn update_agency(
     req: HttpRequest,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateAgencyRequest>,
+    body: Json<UpdateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let expected = conditional::required_version(&req)?;
@@ -131,6 +138,8 @@ pub async fn list_agencies(
 }
 
 /// Get an agency
+///
+/// One agency with what it leads, supports and owns.
 #[utoipa::path(
     tag = "agencies",
     security((), ("bearer" = [])),

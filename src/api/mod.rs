@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(milestones::configure)
             .configure(agencies::configure)
             .configure(users::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            .service(health::get_meta),
     )
     .service(health::get_liveness)
     .service(health::get_readiness);

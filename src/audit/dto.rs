@@ -75,9 +75,10 @@ pub struct AuditListParams {
     #[param(value_type = Option<DateTime<Utc>>)]
     pub since: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -4,6 +4,7 @@ use super::{AuthUser, password, throttle};
 use crate::db::schema::users;
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::http::json::Json;
 use crate::http::responses as r;
 use crate::state::AppState;
 use crate::users::dto::UserDto;
@@ -51,6 +52,7 @@ pub struct TokenResponse {
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
+    security(),
     responses(
         (status = 200, description = "A new access token", body = TokenResponse),
         (status = 400, response = r::BadRequest),
@@ -67,11 +69,16 @@ pub struct TokenResponse {
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<TokenRequest>,
+    body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
-    if email.is_empty() || email.len() > 254 || password.len() > password::MAX_LENGTH {
+    if email.is_empty()
+        || email.len() > 254
+        || email.contains('\0')
+        || password.len() > password::MAX_LENGTH
+        || password.contains('\0')
+    {
         return Err(ApiError::Unauthorized);
     }
     let client = req.peer_addr().map(|a| a.ip().to_string());

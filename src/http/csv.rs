@@ -1,25 +1,23 @@
 //! RFC 4180 CSV: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF.
+//!
+//! Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as
+//! a formula (OWASP "CSV injection"): such a cell is written with a leading `'` and quoted,
+//! which spreadsheets show as text. A UTF-8 byte-order mark (`bom=true`) makes Excel read
+//! the file as UTF-8.
 
 use crate::error::ApiError;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
-/// The largest page a CSV export may ask for (spreadsheets want everything at once).
+/// The rows a CSV export without `limit` holds at most.
 pub const MAX_CSV_LIMIT: i64 = 10_000;
 
-/// The page size of a list: `limit` as for any JSON page, or for a CSV export up to
-/// [`MAX_CSV_LIMIT`], which is also its default.
+/// The page size of a list: `limit` (1 to 200, default 50), except that a CSV export without
+/// one gets up to [`MAX_CSV_LIMIT`] rows at once (spreadsheets want everything).
 pub fn page_limit(raw: Option<&str>, as_csv: bool) -> Result<i64, ApiError> {
-    if !as_csv {
-        return super::pagination::limit(raw);
-    }
-    match super::params::param::<i64>("limit", raw, "a whole number")? {
-        None => Ok(MAX_CSV_LIMIT),
-        Some(n) if (1..=MAX_CSV_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid(
-            "query.limit",
-            format!("must be between 1 and {MAX_CSV_LIMIT} for CSV"),
-        )),
+    match raw {
+        None if as_csv => Ok(MAX_CSV_LIMIT),
+        _ => super::pagination::limit(raw),
     }
 }
 
@@ -42,6 +40,12 @@ pub fn wanted(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError>
         }))
 }
 
+/// What a spreadsheet would take for the start of a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The UTF-8 byte-order mark.
+const BOM: &str = "\u{FEFF}";
+
 /// Builds a CSV document row by row.
 #[derive(Debug, Default)]
 pub struct CsvWriter {
@@ -60,7 +64,11 @@ impl CsvWriter {
             if i > 0 {
                 self.out.push(',');
             }
-            if field.contains([',', '"', '\r', '\n']) {
+            if field.starts_with(FORMULA_STARTS) {
+                self.out.push_str("\"'");
+                self.out.push_str(&field.replace('"', "\"\""));
+                self.out.push('"');
+            } else if field.contains([',', '"', '\r', '\n']) {
                 self.out.push('"');
                 self.out.push_str(&field.replace('"', "\"\""));
                 self.out.push('"');
@@ -76,8 +84,12 @@ impl CsvWriter {
     }
 }
 
-/// A `text/csv` response with a weak ETag and a download file name.
-pub fn response(req: &HttpRequest, body: String, filename: &str) -> HttpResponse {
+/// A `text/csv` response with a weak ETag and a download file name, led by a byte-order mark
+/// when `bom`.
+pub fn response(req: &HttpRequest, mut body: String, filename: &str, bom: bool) -> HttpResponse {
+    if bom {
+        body.insert_str(0, BOM);
+    }
     let etag = super::conditional::body_tag(body.as_bytes());
     let cached = req
         .headers()
@@ -119,6 +131,18 @@ mod tests {
         assert_eq!(
             csv.finish(),
             "a,b\r\nplain,\"has,comma\"\r\n\"say \"\"hi\"\"\",\"two\nlines\"\r\n한국어,\r\n"
+        );
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+        let mut csv = CsvWriter::new(&["a", "b", "c"]);
+        csv.row(["=HYPERLINK(\"http://x.invalid\",\"c\")", "+1", "-2"]);
+        csv.row(["@SUM(A1)", "\tx", "a=b"]);
+        assert_eq!(
+            csv.finish(),
+            "a,b,c\r\n\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"c\"\")\",\"'+1\",\"'-2\"\r\n\
+             \"'@SUM(A1)\",\"'\tx\",a=b\r\n"
         );
     }
 }

@@ -3,6 +3,8 @@
 pub mod conditional;
 pub mod csv;
 pub mod input;
+pub mod json;
+pub mod methods;
 pub mod middleware;
 pub mod pagination;
 pub mod params;

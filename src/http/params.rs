@@ -35,10 +35,9 @@ pub fn list<T: FromStr<Err = String>>(name: &str, raw: Option<&str>) -> Result<V
 /// A free-text parameter naming a report, category or agency: bounded, without NUL.
 pub fn reference<'a>(name: &str, raw: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
     match raw {
-        Some(value) if value.len() > 100 || value.contains('\0') => Err(ApiError::invalid(
-            format!("query.{name}"),
-            "is too long or contains NUL",
-        )),
+        Some(value) if value.chars().count() > 100 || value.contains('\0') => Err(
+            ApiError::invalid(format!("query.{name}"), "is too long or contains NUL"),
+        ),
         other => Ok(other),
     }
 }

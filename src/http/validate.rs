@@ -59,12 +59,15 @@ impl Checks {
         self
     }
 
-    /// An absolute http(s) URL.
+    /// An absolute http(s) URL: the scheme, then at least one character that is neither
+    /// white space nor a control character (the `HttpUrl` schema's pattern).
     pub fn url(&mut self, field: &str, value: &str) -> &mut Self {
-        let ok = (value.starts_with("https://") || value.starts_with("http://"))
-            && value.len() <= URL_MAX
-            && value.len() > "https://".len()
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"));
+        let ok = rest.is_some_and(|rest| {
+            !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+        }) && value.chars().count() <= URL_MAX;
         self.fail_if(
             !ok,
             field,
@@ -72,31 +75,39 @@ impl Checks {
         )
     }
 
-    /// A plausible email address.
+    /// A plausible email address in printable ASCII: one `@`, something before it, and a
+    /// domain with a dot inside it (the `CreateUserRequest.email` schema's pattern).
     pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
-        let ok = value.len() <= 254
-            && value
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        let inner_dot = |domain: &str| {
+            domain
+                .char_indices()
+                .any(|(i, c)| c == '.' && i > 0 && i + 1 < domain.len())
+        };
+        let ok = value.chars().count() <= 254
+            && value.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && !domain.contains('@') && inner_dot(domain)
+            })
+            && value.bytes().all(|b| b.is_ascii_graphic());
         self.fail_if(!ok, field, "must be an email address")
     }
 
-    /// A code: upper-case letters, digits, `-`, `_`, `.`; 1 to 32 characters.
+    /// A recommendation code: upper-case letters, digits, `-`, `_`, `.`; 1 to 32 characters.
     pub fn code(&mut self, field: &str, value: &str) -> &mut Self {
-        let ok = !value.is_empty()
-            && value.len() <= CODE_MAX
-            && value
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+        let ok = code_like(value, b"-_.");
         self.fail_if(
             !ok,
             field,
             "must be 1 to 32 upper-case letters, digits, '-', '_' or '.'",
+        )
+    }
+
+    /// An agency code: upper-case letters, digits, `-`, `_`; 1 to 32 characters.
+    pub fn agency_code(&mut self, field: &str, value: &str) -> &mut Self {
+        let ok = code_like(value, b"-_");
+        self.fail_if(
+            !ok,
+            field,
+            "must be 1 to 32 upper-case letters, digits, '-' or '_'",
         )
     }
 
@@ -127,6 +138,30 @@ impl Checks {
     }
 }
 
+/// Starts with an upper-case letter or digit, then those or `punctuation`; 1 to 32 bytes.
+fn code_like(value: &str, punctuation: &[u8]) -> bool {
+    !value.is_empty()
+        && value.len() <= CODE_MAX
+        && value
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || punctuation.contains(&b))
+}
+
+/// An absolute http or https URL (at most 2,000 characters), as the API documents it.
+#[derive(utoipa::ToSchema)]
+#[schema(
+    value_type = String,
+    max_length = 2000,
+    pattern = "^https?://[^\\s\\x00-\\x1f\\x7f-\\x9f]+$",
+    example = "https://www.state.gov/example-joint-statement"
+)]
+#[allow(dead_code, reason = "exists only for its OpenAPI description")]
+pub struct HttpUrl(String);
+
 /// For PATCH bodies: tells an absent field (`None`) from an explicit null (`Some(None)`).
 pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -147,14 +182,44 @@ mod tests {
             .text("/title", "", 1, 300)
             .text("/note", "a\0b", 1, 10)
             .url("/evidence_urls/0", "ftp://x")
+            .url("/evidence_urls/1", "http://")
             .code("/code", "pol-1");
         match checks.finish() {
             Err(ApiError::Validation(errors)) => {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-                assert_eq!(fields, ["/title", "/note", "/evidence_urls/0", "/code"]);
+                assert_eq!(
+                    fields,
+                    [
+                        "/title",
+                        "/note",
+                        "/evidence_urls/0",
+                        "/evidence_urls/1",
+                        "/code"
+                    ]
+                );
             }
             other => panic!("expected validation errors, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn emails_and_urls_follow_their_documented_patterns() {
+        let mut good = Checks::new();
+        good.email("/e", "a@b.c")
+            .email("/e", "x.y@mail.example.org")
+            .url("/u", "http://x")
+            .agency_code("/c", "KR-MSIT");
+        assert!(good.finish().is_ok());
+        for email in [
+            "a@.b", "a@b.", "a@b@c.d", "@b.c", "a b@c.d", "ab.cd", "é@b.c",
+        ] {
+            let mut bad = Checks::new();
+            bad.email("/e", email);
+            assert!(bad.finish().is_err(), "{email}");
+        }
+        let mut bad = Checks::new();
+        bad.agency_code("/c", "KR.MSIT");
+        assert!(bad.finish().is_err());
     }
 
     #[test]

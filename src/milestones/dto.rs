@@ -8,6 +8,7 @@ use crate::domain::MilestoneStatus;
 use crate::error::ApiError;
 use crate::http::validate::{Checks, NOTE_MAX, TITLE_MAX, double_option};
 use crate::http::{csv, pagination, params};
+use crate::recommendations::dto::params::ListFormat;
 use crate::reports::model::ReportRef;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,8 +100,10 @@ pub struct MilestoneListItem {
 #[into_params(parameter_in = Query)]
 pub struct MilestoneListParams {
     /// Only these statuses, comma-separated (planned, in_progress, done, cancelled).
+    #[param(value_type = Option<Vec<MilestoneStatus>>, style = Form, explode = false)]
     pub status: Option<String>,
     /// Only those owned by this agency (id or code).
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
     pub owner_agency: Option<String>,
     /// true: only overdue ones; false: only those not overdue.
     #[param(value_type = Option<bool>)]
@@ -112,17 +115,23 @@ pub struct MilestoneListParams {
     #[param(value_type = Option<NaiveDate>)]
     pub due_after: Option<String>,
     /// Only this report (id or slug).
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
     pub report: Option<String>,
     /// Only this recommendation (id).
     #[param(value_type = Option<Uuid>)]
     pub recommendation: Option<String>,
-    /// Page size, 1 to 200 (default 50; CSV: up to 10,000, default 10,000).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    /// Page size, 1 to 200 (default 50; a CSV export without it holds up to 10,000 rows).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     /// `csv` for text/csv (same as `Accept: text/csv`).
+    #[param(value_type = Option<ListFormat>)]
     pub format: Option<String>,
+    /// For CSV: `true` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
+    #[param(value_type = Option<bool>)]
+    pub bom: Option<String>,
 }
 
 impl MilestoneListParams {
@@ -131,7 +140,8 @@ impl MilestoneListParams {
         let limit = csv::page_limit(self.limit.as_deref(), as_csv)?;
         let filters = MilestoneFilters {
             statuses: params::list("status", self.status.as_deref())?,
-            owner: self.owner_agency.as_deref().map(AgencyRef::parse),
+            owner: params::reference("owner_agency", self.owner_agency.as_deref())?
+                .map(AgencyRef::parse),
             overdue: params::param("overdue", self.overdue.as_deref(), "true or false")?,
             due_before: params::param(
                 "due_before",
@@ -139,7 +149,7 @@ impl MilestoneListParams {
                 "a date YYYY-MM-DD",
             )?,
             due_after: params::param("due_after", self.due_after.as_deref(), "a date YYYY-MM-DD")?,
-            report: self.report.as_deref().map(ReportRef::parse),
+            report: params::reference("report", self.report.as_deref())?.map(ReportRef::parse),
             recommendation: params::param(
                 "recommendation",
                 self.recommendation.as_deref(),
@@ -164,11 +174,15 @@ impl MilestoneListParams {
 }))]
 pub struct CreateMilestoneRequest {
     /// What is to be done (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub title: String,
     /// Details (at most 10,000 characters).
     #[serde(default)]
-    #[schema(max_length = 10000)]
+    #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
     pub description: String,
     /// The agency responsible for it.
     pub owner_agency_id: Option<Uuid>,
@@ -182,7 +196,7 @@ pub struct CreateMilestoneRequest {
     #[schema(minimum = 0, maximum = 1000)]
     pub weight: Option<i32>,
     /// Order within the recommendation (default: after the last one).
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 
@@ -192,10 +206,14 @@ pub struct CreateMilestoneRequest {
 #[schema(example = json!({"status": "done", "completed_on": "2026-11-20"}))]
 pub struct UpdateMilestoneRequest {
     /// What is to be done (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub title: Option<String>,
     /// Details (at most 10,000 characters).
-    #[schema(max_length = 10000)]
+    #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
     pub description: Option<String>,
     /// The agency responsible (null to clear).
     #[serde(default, deserialize_with = "double_option")]
@@ -215,7 +233,7 @@ pub struct UpdateMilestoneRequest {
     #[schema(minimum = 0, maximum = 1000)]
     pub weight: Option<i32>,
     /// Order within the recommendation (reorders it).
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 

@@ -12,7 +12,9 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::{self, CsvWriter};
+use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
+use crate::http::params;
 use crate::http::responses as r;
 use crate::recommendations::queries as recommendation_queries;
 use crate::state::AppState;
@@ -59,6 +61,7 @@ pub async fn list_milestones(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let as_csv = csv::wanted(&req, params.format.as_deref())?;
+    let bom = params::param("bom", params.bom.as_deref(), "true or false")?.unwrap_or(false);
     let query = params.into_query(as_csv)?;
     let today = state.derivation().today();
     let mut conn = state.db.scan().await?;
@@ -76,7 +79,7 @@ pub async fn list_milestones(
         },
     );
     let mut response = if as_csv {
-        csv::response(&req, milestones_csv(&page.items), "milestones.csv")
+        csv::response(&req, milestones_csv(&page.items), "milestones.csv", bom)
     } else {
         json_with_etag(&req, &page, None)?
     };
@@ -85,6 +88,8 @@ pub async fn list_milestones(
 }
 
 /// List a recommendation's milestones
+///
+/// All milestones of one recommendation, in order of position.
 #[utoipa::path(
     tag = "milestones",
     params(("id" = Uuid, Path, description = "Recommendation id")),
@@ -120,6 +125,9 @@ pub async fn list_recommendation_milestones(
 }
 
 /// Create a milestone
+///
+/// Adds a dated step to a recommendation (analysts and admins); it goes last unless
+/// `position` says otherwise.
 #[utoipa::path(
     tag = "milestones",
     params(("id" = Uuid, Path, description = "Recommendation id")),
@@ -127,7 +135,8 @@ pub async fn list_recommendation_milestones(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new milestone", body = MilestoneDto,
-            headers(("Location" = String, description = "URL of the milestone"), ("ETag" = String, description = "Version tag"))),
+            headers(("Location" = String, description = "URL of the milestone"), ("ETag" = String, description = "Version tag")),
+            links(("GetMilestone" = (operation_id = "get_milestone", parameters(("id" = "$response.body#/id")))), ("UpdateMilestone" = (operation_id = "update_milestone", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))), ("DeleteMilestone" = (operation_id = "delete_milestone", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))))),
         r::CreateErrors,
         (status = 404, response = r::NotFound),
     )
@@ -138,7 +147,7 @@ pub async fn create_milestone(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<CreateMilestoneRequest>,
+    body: Json<CreateMilestoneRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Analyst)?;
     let input = MilestoneInput::try_from(body.into_inner())?;
@@ -155,6 +164,8 @@ pub async fn create_milestone(
 }
 
 /// Get a milestone
+///
+/// One milestone with its derived `overdue` flag; its ETag is what If-Match needs.
 #[utoipa::path(
     tag = "milestones",
     params(("id" = Uuid, Path, description = "Milestone id")),
@@ -207,7 +218,7 @@ pub async fn update_milestone(
     req: HttpRequest,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateMilestoneRequest>,
+    body: Json<UpdateMilestoneRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Analyst)?;
     let expected = conditional::required_version(&req)?;
@@ -222,6 +233,8 @@ pub async fn update_milestone(
 }
 
 /// Delete a milestone
+///
+/// Removes the milestone (analysts and admins). Needs If-Match with the milestone's ETag.
 #[utoipa::path(
     tag = "milestones",
     params(

@@ -116,7 +116,11 @@ pub struct NewCategoryInput {
     #[schema(max_length = 32, pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub slug: String,
     /// Display name (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub name: String,
 }
 
@@ -134,19 +138,30 @@ pub struct CreateReportRequest {
     #[schema(max_length = 64, pattern = "^[a-z0-9][a-z0-9-]{0,63}$")]
     pub slug: String,
     /// Title (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub title: String,
     /// Publisher (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub publisher: String,
     /// Publication date.
     pub published_on: Option<NaiveDate>,
     /// Where to read it (http or https URL).
-    #[schema(max_length = 2000, pattern = "^https?://")]
+    #[schema(
+        max_length = 2000,
+        pattern = "^https?://[^\\s\\x00-\\x1f\\x7f-\\x9f]+$"
+    )]
     pub source_url: Option<String>,
     /// Summary (at most 10,000 characters).
     #[serde(default)]
-    #[schema(max_length = 10000)]
+    #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
     pub summary: String,
     /// Categories in order.
     #[serde(default)]
@@ -220,16 +235,20 @@ pub struct CreateRecommendationRequest {
     #[schema(max_length = 32, pattern = "^[A-Z0-9][A-Z0-9_.-]{0,31}$")]
     pub code: String,
     /// Title (1 to 300 characters).
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub title: String,
     /// Full text (at most 20,000 characters).
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 20000, pattern = "^[^\\x00]*$")]
     pub text: String,
     /// Category slug within the report.
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub category: String,
     /// Order within the report (default: after the last one).
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 
@@ -265,8 +284,9 @@ impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
 #[into_params(parameter_in = Query)]
 pub struct ReportListParams {
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }

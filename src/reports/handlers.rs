@@ -8,6 +8,7 @@ use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::conditional::{json_with_etag, version_tag};
+use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::recommendations::commands as recommendation_commands;
@@ -64,6 +65,8 @@ pub async fn list_reports(
 }
 
 /// Get a report
+///
+/// One report with its categories and how many recommendations each holds.
 #[utoipa::path(
     tag = "reports",
     params(("id" = Uuid, Path, description = "Report id")),
@@ -98,7 +101,8 @@ pub async fn get_report(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new report", body = ReportDto,
-            headers(("Location" = String, description = "URL of the report"))),
+            headers(("Location" = String, description = "URL of the report")),
+            links(("GetReport" = (operation_id = "get_report", parameters(("id" = "$response.body#/id")))), ("CreateRecommendation" = (operation_id = "create_report_recommendation", parameters(("id" = "$response.body#/id")))))),
         r::CreateErrors,
         (status = 409, response = r::Conflict),
     )
@@ -108,7 +112,7 @@ pub async fn get_report(
 pub async fn create_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateReportRequest>,
+    body: Json<CreateReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let input = ReportInput::try_from(body.into_inner())?;
@@ -132,7 +136,8 @@ pub async fn create_report(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new recommendation", body = RecommendationDto,
-            headers(("Location" = String, description = "URL of the recommendation"), ("ETag" = String, description = "Version tag"))),
+            headers(("Location" = String, description = "URL of the recommendation"), ("ETag" = String, description = "Version tag")),
+            links(("GetRecommendation" = (operation_id = "get_recommendation", parameters(("id" = "$response.body#/id")))), ("UpdateRecommendation" = (operation_id = "update_recommendation", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))), ("ChangeStatus" = (operation_id = "change_status", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))), ("ListHistory" = (operation_id = "list_recommendation_history", parameters(("id" = "$response.body#/id")))), ("CreateMilestone" = (operation_id = "create_milestone", parameters(("id" = "$response.body#/id")))))),
         r::CreateErrors,
         (status = 404, response = r::NotFound),
         (status = 409, response = r::Conflict),
@@ -144,7 +149,7 @@ pub async fn create_report_recommendation(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<CreateRecommendationRequest>,
+    body: Json<CreateRecommendationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let input = NewRecommendationInput::try_from(body.into_inner())?;

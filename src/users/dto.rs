@@ -49,12 +49,12 @@ impl From<User> for UserDto {
 #[schema(example = json!({"email": "analyst@example.org", "role": "analyst", "password": "a long passphrase"}))]
 pub struct CreateUserRequest {
     /// Login email (stored lower case, at most 254 characters).
-    #[schema(max_length = 254, format = Email)]
+    #[schema(max_length = 254, pattern = "^[!-?A-~]+@[!-?A-~]+\\.[!-?A-~]+$")]
     pub email: String,
     /// The role to grant.
     pub role: Role,
     /// Initial password, 12 to 1024 characters.
-    #[schema(min_length = 12, max_length = 1024)]
+    #[schema(min_length = 12, max_length = 1024, pattern = "^[^\\x00]*$")]
     pub password: String,
 }
 
@@ -87,7 +87,7 @@ pub struct UpdateUserRequest {
     /// Disable (true) or enable (false) the account; disabling revokes its tokens.
     pub disabled: Option<bool>,
     /// New password (12 to 1024 characters); revokes earlier tokens.
-    #[schema(min_length = 12, max_length = 1024)]
+    #[schema(min_length = 12, max_length = 1024, pattern = "^[^\\x00]*$")]
     pub password: Option<String>,
 }
 
@@ -114,8 +114,9 @@ impl TryFrom<UpdateUserRequest> for UserUpdate {
 #[into_params(parameter_in = Query)]
 pub struct UserListParams {
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }

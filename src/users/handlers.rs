@@ -8,6 +8,7 @@ use crate::auth::{AuthUser, password};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
+use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::state::AppState;
@@ -32,6 +33,8 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
 }
 
 /// List users
+///
+/// Accounts by email, one keyset page at a time (admins only).
 #[utoipa::path(
     tag = "users",
     params(UserListParams),
@@ -39,9 +42,8 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "A page of users", body = Page<UserDto>),
         r::NotModified,
-        (status = 401, response = r::Unauthorized),
+        r::ListErrors,
         (status = 403, response = r::Forbidden),
-        (status = 422, response = r::Unprocessable),
     )
 )]
 #[get("/users")]
@@ -64,19 +66,18 @@ pub async fn list_users(
 }
 
 /// Create a user
+///
+/// Adds an account with a role and an initial password (admins only).
 #[utoipa::path(
     tag = "users",
     request_body = CreateUserRequest,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new account", body = UserDto,
-            headers(("Location" = String, description = "URL of the new user"), ("ETag" = String, description = "Version tag"))),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
+            headers(("Location" = String, description = "URL of the new user"), ("ETag" = String, description = "Version tag")),
+            links(("GetUser" = (operation_id = "get_user", parameters(("id" = "$response.body#/id")))), ("UpdateUser" = (operation_id = "update_user", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))))),
+        r::CreateErrors,
         (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
     )
 )]
 #[post("/users")]
@@ -84,7 +85,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let input = UserInput::try_from(body.into_inner())?;
@@ -103,6 +104,8 @@ pub async fn create_user(
 }
 
 /// Get a user
+///
+/// One account (admins only); the password hash is never shown.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -110,9 +113,8 @@ pub async fn create_user(
     responses(
         (status = 200, description = "The account", body = UserDto),
         r::NotModified,
-        (status = 401, response = r::Unauthorized),
+        r::ItemErrors,
         (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
     )
 )]
 #[get("/users/{id}")]
@@ -147,13 +149,7 @@ pub async fn get_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated account", body = UserDto),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 428, response = r::PreconditionRequired),
+        r::VersionedWriteErrors,
     )
 )]
 #[patch("/users/{id}")]
@@ -163,7 +159,7 @@ pub async fn update_user(
     req: HttpRequest,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let expected = conditional::required_version(&req)?;

@@ -281,6 +281,21 @@ fn openapi_subcommand_prints_the_document() {
 }
 
 #[test]
+fn version_names_the_package_version_and_the_commit() {
+    let dir = scratch_dir("cli-version");
+    let output = run(&dir, &["--version"]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        text.trim(),
+        format!(
+            "policytrack {} (commit {})",
+            env!("CARGO_PKG_VERSION"),
+            policytrack::build_info::COMMIT
+        )
+    );
+}
+
+#[test]
 fn unknown_subcommand_exits_2_with_usage() {
     let dir = scratch_dir("cli-usage");
     let output = policytrack(&dir).arg("frobnicate").output().expect("run");

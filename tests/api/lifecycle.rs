@@ -138,9 +138,9 @@ async fn implemented_needs_evidence_and_health_only_fits_open_statuses() {
         ),
         (
             json!({"status": "in_progress", "note": "x", "mood": "great"}),
-            "body",
+            "/mood",
         ),
-        (json!({"status": "finished", "note": "x"}), "body"),
+        (json!({"status": "finished", "note": "x"}), "/status"),
         (
             json!({"status": "in_progress", "note": "a".repeat(10_001)}),
             "/note",

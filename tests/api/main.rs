@@ -4,6 +4,7 @@ mod agencies;
 mod architecture;
 mod auth;
 mod cli;
+mod contract;
 mod database;
 mod fixture;
 mod health;

@@ -109,7 +109,6 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
         ("priority=urgent", "query.priority"),
         ("health=fine", "query.health"),
         ("sort=title", "query.sort"),
-        ("sort=relevance", "query.sort"),
         ("include=everything", "query.include"),
         ("country=Korea", "query.country"),
         ("format=xml", "query.format"),

@@ -1,14 +1,67 @@
 //! List and read parameters of recommendations, and their parsing into a typed query.
 
 use crate::agencies::model::AgencyRef;
+use crate::domain::{Health, Priority, Status};
 use crate::error::ApiError;
 use crate::http::{csv, pagination, params};
 use crate::recommendations::model::listing::{Cursor, Embeds, Filters, ListQuery, Sort};
 use crate::reports::model::ReportRef;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 const MAX_QUERY_CHARS: usize = 200;
+
+/// How the recommendation list is sorted; `-` sorts descending.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum RecommendationSort {
+    #[serde(rename = "code")]
+    Code,
+    #[serde(rename = "-code")]
+    CodeDescending,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDescending,
+    #[serde(rename = "status")]
+    Status,
+    #[serde(rename = "-status")]
+    StatusDescending,
+    #[serde(rename = "target_on")]
+    TargetOn,
+    #[serde(rename = "-target_on")]
+    TargetOnDescending,
+    #[serde(rename = "relevance")]
+    Relevance,
+    #[serde(rename = "-relevance")]
+    RelevanceDescending,
+}
+
+/// What a list item may embed.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListEmbed {
+    SupportingAgencies,
+    Milestones,
+    LatestStatusChange,
+}
+
+/// What a single recommendation may embed.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Embed {
+    SupportingAgencies,
+    Milestones,
+    LatestStatusChange,
+    History,
+}
+
+/// A list's representation: JSON (default) or CSV.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListFormat {
+    Json,
+    Csv,
+}
 
 /// Query parameters of `list_recommendations`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -16,24 +69,28 @@ const MAX_QUERY_CHARS: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct RecommendationListParams {
     /// Only this report (id or slug).
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
     pub report: Option<String>,
     /// Only this category (slug), e.g. `political`.
-    #[param(example = "political")]
+    #[param(example = "political", max_length = 100, pattern = "^[^\\x00]*$")]
     pub category: Option<String>,
     /// Only these statuses, comma-separated, e.g. `in_progress,stalled`.
-    #[param(example = "not_assessed")]
+    #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
     pub status: Option<String>,
     /// Only these health values, comma-separated.
+    #[param(value_type = Option<Vec<Health>>, style = Form, explode = false)]
     pub health: Option<String>,
     /// Only these priorities, comma-separated.
+    #[param(value_type = Option<Vec<Priority>>, style = Form, explode = false)]
     pub priority: Option<String>,
     /// Only those led by this agency (id or code).
-    #[param(example = "US-DOS")]
+    #[param(example = "US-DOS", max_length = 100, pattern = "^[^\\x00]*$")]
     pub lead_agency: Option<String>,
     /// Only those this agency leads or supports (id or code).
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
     pub agency: Option<String>,
     /// Only those with a lead or supporting agency of this ISO 3166-1 alpha-2 country.
-    #[param(example = "KR")]
+    #[param(example = "KR", pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     /// true: only those with an overdue milestone; false: only those without.
     #[param(value_type = Option<bool>)]
@@ -49,22 +106,32 @@ pub struct RecommendationListParams {
     pub updated_since: Option<String>,
     /// Full-text search over code, title and text (web search syntax); sorts by relevance
     /// unless `sort` says otherwise.
-    #[param(example = "situational awareness")]
+    #[param(
+        example = "situational awareness",
+        max_length = 200,
+        pattern = "^[^\\x00]*$"
+    )]
     pub q: Option<String>,
     /// Sort: `code` (report order, default), `updated_at`, `status`, `target_on`, `relevance`
-    /// (with `q`); prefix `-` for descending.
-    #[param(example = "-updated_at")]
+    /// (full-text rank with `q`; report order without); prefix `-` for descending.
+    #[param(value_type = Option<RecommendationSort>, example = "-updated_at")]
     pub sort: Option<String>,
     /// Embeds, comma-separated: `supporting_agencies` (default), `milestones`,
     /// `latest_status_change`; empty for none.
+    #[param(value_type = Option<Vec<ListEmbed>>, style = Form, explode = false)]
     pub include: Option<String>,
-    /// Page size, 1 to 200 (default 50; CSV: up to 10,000, default 10,000).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    /// Page size, 1 to 200 (default 50; a CSV export without it holds up to 10,000 rows).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     /// `csv` for text/csv (same as `Accept: text/csv`).
+    #[param(value_type = Option<ListFormat>)]
     pub format: Option<String>,
+    /// For CSV: `true` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
+    #[param(value_type = Option<bool>)]
+    pub bom: Option<String>,
 }
 
 /// Query parameters of `get_recommendation`.
@@ -74,6 +141,7 @@ pub struct RecommendationListParams {
 pub struct RecommendationGetParams {
     /// Embeds, comma-separated: `supporting_agencies`, `milestones`, `latest_status_change`
     /// (these three by default), `history`; empty for none.
+    #[param(value_type = Option<Vec<Embed>>, style = Form, explode = false)]
     pub include: Option<String>,
 }
 
@@ -93,9 +161,10 @@ pub struct ReportCodePath {
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Opaque position from a previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::domain::{AgencyRole, Health, Priority, Status};
 use crate::error::ApiError;
-use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX, double_option};
+use crate::http::validate::{Checks, HttpUrl, NOTE_MAX, TEXT_MAX, TITLE_MAX, double_option};
 use crate::recommendations::model::{RecommendationChanges, StatusChangeInput};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -29,12 +29,16 @@ pub struct ChangeStatusRequest {
     /// Health, for open assessed statuses only (not_started, in_progress, stalled).
     pub health: Option<Health>,
     /// Why (1 to 10,000 characters).
-    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub note: String,
     /// Links to evidence (http or https, at most 20); at least one for implemented and
     /// partially_implemented.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<HttpUrl>, max_items = 20)]
     pub evidence_urls: Vec<String>,
     /// When the change took effect (default today; not in the future).
     pub effective_on: Option<NaiveDate>,
@@ -128,10 +132,14 @@ pub struct UpdateRecommendationRequest {
     #[schema(value_type = Option<NaiveDate>)]
     pub target_on: Option<Option<NaiveDate>>,
     /// Title, 1 to 300 characters. Admins only.
-    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub title: Option<String>,
     /// Full text, at most 20,000 characters. Admins only.
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 20000, pattern = "^[^\\x00]*$")]
     pub text: Option<String>,
     /// Category slug within the same report. Admins only.
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]

@@ -5,6 +5,7 @@ use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::conditional::{self, version_tag};
+use crate::http::json::Json;
 use crate::http::responses as r;
 use crate::recommendations::commands;
 use crate::recommendations::dto::requests::UpdateRecommendationRequest;
@@ -41,7 +42,7 @@ pub async fn update_recommendation(
     req: HttpRequest,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateRecommendationRequest>,
+    body: Json<UpdateRecommendationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Analyst)?;
     let body = body.into_inner();

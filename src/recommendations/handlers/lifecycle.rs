@@ -4,6 +4,7 @@ use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::{Role, Status};
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
+use crate::http::json::Json;
 use crate::http::responses as r;
 use crate::recommendations::commands;
 use crate::recommendations::dto::requests::ChangeStatusRequest;
@@ -98,7 +99,7 @@ pub async fn change_status(
     req: HttpRequest,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<ChangeStatusRequest>,
+    body: Json<ChangeStatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Analyst)?;
     let expected = conditional::required_version(&req)?;

@@ -5,7 +5,7 @@ use crate::auth::ReadAccess;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
-use crate::http::{csv, responses as r};
+use crate::http::{csv, params, responses as r};
 use crate::read_cache::ReadCached;
 use crate::recommendations::dto::params::{
     HistoryParams, RecommendationGetParams, RecommendationListParams, ReportCodePath,
@@ -49,6 +49,7 @@ pub async fn list_recommendations(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let as_csv = csv::wanted(&req, params.format.as_deref())?;
+    let bom = params::param("bom", params.bom.as_deref(), "true or false")?.unwrap_or(false);
     let query = params.into_query(as_csv)?;
     let derivation = state.derivation();
     let mut conn = state.db.scan().await?;
@@ -63,7 +64,12 @@ pub async fn list_recommendations(
         next_cursor: next.map(|cursor| pagination::encode_cursor(&cursor)),
     };
     let mut response = if as_csv {
-        csv::response(&req, super::csv::to_csv(&page.items), "recommendations.csv")
+        csv::response(
+            &req,
+            super::csv::to_csv(&page.items),
+            "recommendations.csv",
+            bom,
+        )
     } else {
         json_with_etag(&req, &page, None)?
     };

@@ -31,7 +31,13 @@ pub struct Sort {
 }
 
 impl Sort {
-    /// Parses `code`, `-updated_at`, ...; `relevance` needs a search.
+    /// Report order: report creation, then position in the report.
+    pub const REPORT_ORDER: Sort = Sort {
+        field: SortField::Code,
+        descending: false,
+    };
+
+    /// Parses `code`, `-updated_at`, ...; `relevance` without a search is report order.
     pub fn parse(raw: Option<&str>, has_query: bool) -> Result<Self, String> {
         let Some(raw) = raw else {
             return Ok(if has_query {
@@ -40,10 +46,7 @@ impl Sort {
                     descending: true,
                 }
             } else {
-                Sort {
-                    field: SortField::Code,
-                    descending: false,
-                }
+                Sort::REPORT_ORDER
             });
         };
         let (descending, name) = match raw.strip_prefix('-') {
@@ -56,7 +59,7 @@ impl Sort {
             "status" => SortField::Status,
             "target_on" => SortField::TargetOn,
             "relevance" if has_query => SortField::Relevance,
-            "relevance" => return Err("relevance needs a search (q)".into()),
+            "relevance" => return Ok(Sort::REPORT_ORDER),
             _ => {
                 return Err(
                     "must be code, updated_at, status, target_on or relevance, optionally prefixed with '-'"
@@ -211,7 +214,10 @@ mod tests {
         assert_eq!(sort.field, SortField::UpdatedAt);
         assert!(sort.descending);
         assert!(Sort::parse(Some("title"), false).is_err());
-        assert!(Sort::parse(Some("relevance"), false).is_err());
+        assert_eq!(
+            Sort::parse(Some("-relevance"), false).expect("valid"),
+            Sort::REPORT_ORDER
+        );
         assert_eq!(
             Sort::parse(None, true).expect("default").field,
             SortField::Relevance

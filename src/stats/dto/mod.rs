@@ -100,6 +100,7 @@ pub struct Stats {
 #[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// Only this report (id or slug).
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
     pub report: Option<String>,
 }
 

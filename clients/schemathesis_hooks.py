@@ -1,0 +1,54 @@
+"""Failures schemathesis reports although the server follows RFC 9110 §15.5.21: 422 for a
+request that is well formed but cannot be processed with the data it refers to. A static
+schema cannot know that data, so each case is matched exactly, by the problem's field."""
+
+import json
+import os
+import sys
+
+import schemathesis
+
+# (problem field, what the problem says[, the only operation]): state the schema cannot
+# describe.
+STATE_DEPENDENT = [
+    # An opaque cursor the server never issued (only `next_cursor` values are valid).
+    ("query.cursor", "is not a cursor this list returned"),
+    ("query.cursor", "belongs to another sort order"),
+    # A reference to an agency or category that does not exist.
+    ("agency_id", "no agency "),
+    ("/category", "no category "),
+    # A date after today: valid as a date, not yet as an effective date.
+    ("/effective_on", "must not be in the future"),
+    # Completion that contradicts the milestone as stored (status done, completed_on);
+    # for a new milestone the schema says it (`if`/`then`/`else`).
+    ("/completed_on", "is required when status is done", "update_milestone"),
+    ("/completed_on", "is only set when status is done", "update_milestone"),
+    # A status move the recommendation's current status does not allow is 409, not 422.
+]
+
+
+def _problem_fields(response):
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        return []
+    return [(e.get("field", ""), e.get("message", "")) for e in problem.get("errors", [])]
+
+
+@schemathesis.hook
+def filter_failure(ctx, failure, case, response):
+    if failure.code != "ST202" or response.status_code != 422:
+        return True
+    fields = _problem_fields(response)
+    operation = case.operation.definition.raw.get("operationId")
+
+    def known(field, message):
+        return any(
+            field == rule[0] and message.startswith(rule[1]) and rule[2:] in ((), (operation,))
+            for rule in STATE_DEPENDENT
+        )
+
+    state_only = fields and all(known(field, message) for field, message in fields)
+    if state_only and os.environ.get("SCHEMATHESIS_SHOW_FILTERED"):
+        print(f"filtered: {case.operation.label} {fields}", file=sys.stderr)
+    return not state_only
