@@ -5,8 +5,8 @@ use crate::http::responses as r;
 use crate::state::AppState;
 use crate::{build_info, db};
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Probe result.
 #[derive(Debug, Serialize, ToSchema)]
@@ -15,6 +15,13 @@ pub struct HealthStatus {
     #[schema(example = "ok")]
     pub status: &'static str,
 }
+
+/// These operations take no query parameters; like every other operation they refuse
+/// unknown ones.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
 
 /// What is running.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,10 +43,13 @@ pub struct Meta {
 #[utoipa::path(
     tag = "operations",
     security(),
-    responses((status = 200, description = "The running build", body = Meta))
+    responses(
+        (status = 200, description = "The running build", body = Meta),
+        (status = 422, response = r::Unprocessable),
+    )
 )]
 #[get("/meta")]
-pub async fn get_meta() -> HttpResponse {
+pub async fn get_meta(_: web::Query<NoParams>) -> HttpResponse {
     HttpResponse::Ok().json(Meta {
         name: build_info::NAME,
         version: build_info::VERSION,
@@ -53,10 +63,13 @@ pub async fn get_meta() -> HttpResponse {
 #[utoipa::path(
     tag = "operations",
     security(),
-    responses((status = 200, description = "The process is alive", body = HealthStatus))
+    responses(
+        (status = 200, description = "The process is alive", body = HealthStatus),
+        (status = 422, response = r::Unprocessable),
+    )
 )]
 #[get("/health/live")]
-pub async fn get_liveness() -> HttpResponse {
+pub async fn get_liveness(_: web::Query<NoParams>) -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok" })
 }
 
@@ -68,11 +81,15 @@ pub async fn get_liveness() -> HttpResponse {
     security(),
     responses(
         (status = 200, description = "The database answers", body = HealthStatus),
+        (status = 422, response = r::Unprocessable),
         (status = 503, response = r::Unavailable),
     )
 )]
 #[get("/health/ready")]
-pub async fn get_readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_readiness(
+    state: web::Data<AppState>,
+    _: web::Query<NoParams>,
+) -> Result<HttpResponse, ApiError> {
     let check = async {
         let mut conn = state.db.conn().await.ok()?;
         db::ping(&mut conn).await.ok()

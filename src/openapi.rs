@@ -93,11 +93,10 @@ impl Modify for ConditionalGets {
     }
 }
 
-/// What utoipa cannot say itself: each list page refers to its item schema instead of
-/// inlining a copy (utoipa inlines generic arguments); each string enum names its constants
-/// with its type's name (`STATUS_IN_PROGRESS`), so generators that put every enum's constants
-/// in one namespace (Go) keep them apart; and a new milestone has `completed_on` exactly when
-/// its status is `done` (a JSON Schema `if`/`then`/`else`).
+/// What utoipa cannot say itself, for generated clients: each list page refers to its item
+/// schema instead of inlining a copy (utoipa inlines generic arguments), and each string
+/// enum names its constants with its type's name (`STATUS_IN_PROGRESS`), so generators that
+/// put every enum's constants in one namespace (Go) keep them apart.
 struct ClientFriendly;
 
 impl Modify for ClientFriendly {
@@ -124,12 +123,6 @@ impl Modify for ClientFriendly {
                     .get_or_insert_with(Default::default)
                     .insert("x-enum-varnames".into(), varnames.into());
             }
-            if name == "CreateMilestoneRequest" {
-                let extensions = object.extensions.get_or_insert_with(Default::default);
-                for (keyword, value) in completed_exactly_when_done() {
-                    extensions.insert(keyword.into(), value);
-                }
-            }
             let item = name
                 .strip_prefix("Page_")
                 .filter(|i| names.iter().any(|n| n == i));
@@ -141,25 +134,6 @@ impl Modify for ClientFriendly {
             }
         }
     }
-}
-
-/// `completed_on` is given (and not null) exactly when `status` is `done`.
-fn completed_exactly_when_done() -> [(&'static str, serde_json::Value); 3] {
-    use serde_json::json;
-    [
-        (
-            "if",
-            json!({"properties": {"status": {"const": "done"}}, "required": ["status"]}),
-        ),
-        (
-            "then",
-            json!({"properties": {"completed_on": {"type": "string"}}, "required": ["completed_on"]}),
-        ),
-        (
-            "else",
-            json!({"properties": {"completed_on": {"type": "null"}}}),
-        ),
-    ]
 }
 
 /// An enum value as a constant name: `in_progress` -> `IN_PROGRESS`, `-code` ->

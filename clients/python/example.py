@@ -46,7 +46,7 @@ def main() -> int:
     assert detail.status_code == 200, detail.status_code
     etag = detail.headers["etag"]
     rec = detail.parsed
-    target = Status.STALLED if rec.status == Status.IN_PROGRESS else Status.IN_PROGRESS
+    target = Status.STATUS_STALLED if rec.status == Status.STATUS_IN_PROGRESS else Status.STATUS_IN_PROGRESS
     changed = change_status.sync_detailed(
         rec.id,
         client=client,
@@ -59,7 +59,7 @@ def main() -> int:
     stale = change_status.sync_detailed(
         rec.id,
         client=client,
-        body=ChangeStatusRequest(status=Status.NOT_STARTED, note="This must be refused."),
+        body=ChangeStatusRequest(status=Status.STATUS_NOT_STARTED, note="This must be refused."),
         if_match=etag,
     )
     assert stale.status_code == 412, stale.status_code
