@@ -95,6 +95,40 @@ fn the_document_passes_the_linters_rules() {
 }
 
 #[test]
+fn every_operation_with_a_body_documents_the_body_problems() {
+    let spec = spec();
+    let mut bodies = 0;
+    for (path, method, op) in operations(&spec) {
+        if op.get("requestBody").is_none() {
+            continue;
+        }
+        bodies += 1;
+        for status in ["400", "413", "415", "422"] {
+            assert!(
+                op["responses"].get(status).is_some(),
+                "{method} {path} does not document {status}"
+            );
+        }
+    }
+    assert!(bodies >= 11, "{bodies} operations take a body");
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_a_documented_400() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin).await;
+    let response = app
+        .send_raw(
+            "POST",
+            "/api/v1/users",
+            &[("Authorization", admin.bearer().as_str())],
+            Some(("application/json", b"{not json".to_vec())),
+        )
+        .await;
+    response.assert_problem(400);
+}
+
+#[test]
 fn fixed_value_parameters_are_enums_and_bounds_are_documented() {
     let spec = spec();
     let list = &spec["paths"]["/api/v1/recommendations"]["get"]["parameters"];
