@@ -254,7 +254,7 @@ pub fn run() -> Outcome {
         "/api/v1/audit?entity_id=';DROP".into(),
         "/api/v1/audit?since=never".into(),
         "/api/v1/timeline?from=0000-00-00".into(),
-        "/api/v1/timeline?from=1900-01-01&to=2100-01-01".into(),
+        "/api/v1/timeline?from=1900-01-01&to=2100-13-01".into(),
         "/api/v1/users?cursor=%FF".into(),
         "/api/v1/recommendations?unknown=1".into(),
     ];
