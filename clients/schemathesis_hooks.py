@@ -17,8 +17,14 @@ STATE_DEPENDENT = [
     # A reference to an agency or category that does not exist.
     ("agency_id", "no agency "),
     ("/category", "no category "),
-    # A date after today: valid as a date, not yet as an effective date.
+    # A date after today: valid as a date, not yet as an effective or as-of date.
     ("/effective_on", "must not be in the future"),
+    ("/as_of", "must not be in the future"),
+    # A health, evidence or target status that the status (asked for, or as stored) rules out.
+    ("/health", "only not_started, in_progress and stalled take a health value"),
+    ("/health", "a "),
+    ("/evidence_urls", "a move to "),
+    ("/status", "nothing moves back to not_assessed"),
     # A completion date that contradicts the status: the body's own parts, or the body and
     # the milestone as stored, cannot be processed together. (JSON Schema's if/then/else
     # could say the first; the linters' recommended rules and the generators do not take it.)

@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod embedded_pg;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod http;
 pub mod metrics;

@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::error::{FieldError, Problem};
+use crate::events::dto::EVENT_SCHEMAS;
 use crate::http::responses as r;
 use crate::recommendations::dto::params::{Embed, ListEmbed, ListFormat, RecommendationSort};
 use actix_web::App;
@@ -29,6 +30,7 @@ use utoipa_actix_web::AppExt;
         (name = "auth", description = "Access tokens and the caller's identity"),
         (name = "users", description = "User accounts (admins only)"),
         (name = "audit", description = "The log of every write (admins only)"),
+        (name = "events", description = "Every change as a typed event: the feed and per recommendation"),
         (name = "operations", description = "Health probes"),
     ),
     components(
@@ -94,9 +96,10 @@ impl Modify for ConditionalGets {
 }
 
 /// What utoipa cannot say itself, for generated clients: each list page refers to its item
-/// schema instead of inlining a copy (utoipa inlines generic arguments), and each string
-/// enum names its constants with its type's name (`STATUS_IN_PROGRESS`), so generators that
-/// put every enum's constants in one namespace (Go) keep them apart.
+/// schema instead of inlining a copy (utoipa inlines generic arguments); each string enum
+/// names its constants with its type's name (`STATUS_IN_PROGRESS`), so generators that put
+/// every enum's constants in one namespace (Go) keep them apart; and each event schema's
+/// `type` is its one value, which the `Event` union's discriminator maps to the schema.
 struct ClientFriendly;
 
 impl Modify for ClientFriendly {
@@ -107,6 +110,7 @@ impl Modify for ClientFriendly {
             return;
         };
         let names: Vec<String> = components.schemas.keys().cloned().collect();
+        pin_event_types(&mut components.schemas);
         for (name, schema) in components.schemas.iter_mut() {
             let RefOr::T(Schema::Object(object)) = schema else {
                 continue;
@@ -133,6 +137,47 @@ impl Modify for ClientFriendly {
                     ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
             }
         }
+    }
+}
+
+/// Each event schema's `type` is its own one-value enum, so a client that tries every
+/// member of the `Event` union (Go's, by default) finds exactly one; the union's discriminator
+/// maps each value to its schema for those that read it.
+fn pin_event_types(
+    schemas: &mut std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    >,
+) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, RefBuilder, Schema, Type};
+    for (event_type, name) in EVENT_SCHEMAS {
+        let type_name = format!("{name}Type");
+        if let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(*name) {
+            let pinned = RefBuilder::new()
+                .ref_location_from_schema_name(&type_name)
+                .description(Some("The event type."))
+                .build();
+            object.properties.insert("type".into(), pinned.into());
+        }
+        let one_value = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([event_type.as_str()]))
+            .build();
+        schemas.insert(type_name, one_value.into());
+    }
+    if let Some(RefOr::T(Schema::OneOf(union))) = schemas.get_mut("Event")
+        && let Some(discriminator) = union.discriminator.as_mut()
+    {
+        discriminator.mapping = EVENT_SCHEMAS
+            .iter()
+            .map(|(event_type, name)| {
+                (
+                    event_type.as_str().to_owned(),
+                    format!("#/components/schemas/{name}"),
+                )
+            })
+            .collect();
     }
 }
 

@@ -6,6 +6,8 @@ use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{agencies, recommendation_agencies, recommendations};
 use crate::error::ApiError;
+use crate::events::commands::record as record_event;
+use crate::events::model::{EventType, NewEvent, Represent};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -28,6 +30,7 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: Actor<'_>,
     new: NewAgency,
+    represent: &dyn Represent,
 ) -> Result<Agency, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         ensure_exist(conn, "agency_id", &Vec::from_iter(new.parent_id)).await?;
@@ -49,6 +52,7 @@ pub async fn create(
             },
         )
         .await?;
+        agency_event(conn, actor, EventType::AgencyCreated, &created, represent).await?;
         Ok(created)
     })
     .await
@@ -60,6 +64,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     changes: AgencyChanges,
+    represent: &dyn Represent,
 ) -> Result<Agency, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current: Agency = agencies::table
@@ -104,9 +109,31 @@ pub async fn update(
             },
         )
         .await?;
+        agency_event(conn, actor, EventType::AgencyUpdated, &updated, represent).await?;
         Ok(updated)
     })
     .await
+}
+
+/// Records the agency's event, with its counts as its representation shows them.
+async fn agency_event(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    event_type: EventType,
+    agency: &Agency,
+    represent: &dyn Represent,
+) -> QueryResult<()> {
+    let counts = queries::counts(conn, &[agency.id], represent.today())
+        .await?
+        .remove(&agency.id)
+        .unwrap_or_default();
+    let event = NewEvent {
+        event_type,
+        report_id: None,
+        recommendation_id: None,
+        data: represent.agency(agency, counts),
+    };
+    record_event(conn, Some(actor), event).await
 }
 
 /// Recommendations embed their agencies' code, name and country: a change to those is a new

@@ -9,6 +9,7 @@ use super::queries;
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
@@ -52,7 +53,8 @@ pub async fn create_agency(
     user.require(Role::Admin)?;
     let new = NewAgency::try_from(body.into_inner())?;
     let mut conn = state.db.conn().await?;
-    let created = commands::create(&mut conn, user.actor(), new).await?;
+    let represent = Representation::new(state.derivation());
+    let created = commands::create(&mut conn, user.actor(), new, &represent).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", created.id)))
         .insert_header((header::ETAG, version_tag(created.version, "")))
@@ -90,8 +92,10 @@ pub async fn update_agency(
     let expected = conditional::required_version(&req)?;
     let changes = AgencyChanges::try_from(body.into_inner())?;
     let mut conn = state.db.conn().await?;
+    let represent = Representation::new(state.derivation());
+    let id = id.into_inner();
     let updated =
-        commands::update(&mut conn, user.actor(), id.into_inner(), expected, changes).await?;
+        commands::update(&mut conn, user.actor(), id, expected, changes, &represent).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, version_tag(updated.version, "")))
         .json(with_counts(&state, &mut conn, updated).await?))

@@ -1,6 +1,8 @@
 //! Mounts every resource under `/api/v1`, plus the operations endpoints.
 
-use crate::{agencies, audit, auth, health, milestones, recommendations, reports, stats, users};
+use crate::{
+    agencies, audit, auth, events, health, milestones, recommendations, reports, stats, users,
+};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -20,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(agencies::configure)
             .configure(users::configure)
             .configure(audit::configure)
+            .configure(events::configure)
             .service(health::get_meta),
     )
     .service(health::get_liveness)

@@ -31,6 +31,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    check_ins (id) {
+        id -> Uuid,
+        recommendation_id -> Uuid,
+        note -> Text,
+        health -> Nullable<Text>,
+        evidence_urls -> Array<Text>,
+        as_of -> Date,
+        actor_id -> Nullable<Uuid>,
+        actor_email -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     categories (id) {
         id -> Uuid,
         report_id -> Uuid,
@@ -40,6 +54,23 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        tx -> Int8,
+        seq -> Int8,
+        #[sql_name = "type"]
+        event_type -> Text,
+        occurred_at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_email -> Nullable<Text>,
+        report_id -> Nullable<Uuid>,
+        recommendation_id -> Nullable<Uuid>,
+        data -> Jsonb,
     }
 }
 
@@ -113,6 +144,7 @@ diesel::table! {
         status_rank -> Int2,
         target_sort -> Date,
         latest_status_change_id -> Nullable<Uuid>,
+        checked_in_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -164,6 +196,7 @@ diesel::table! {
 
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(categories -> reports (report_id));
+diesel::joinable!(check_ins -> recommendations (recommendation_id));
 diesel::joinable!(milestones -> agencies (owner_agency_id));
 diesel::joinable!(milestones -> recommendations (recommendation_id));
 diesel::joinable!(recommendation_agencies -> agencies (agency_id));
@@ -178,6 +211,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
     categories,
+    check_ins,
+    events,
     login_throttles,
     milestone_tallies,
     milestones,

@@ -23,6 +23,16 @@ macro_rules! text_enum {
             $( $(#[$vmeta])* $variant ),+
         }
 
+        $crate::text_enum_impls!($name { $($variant => $text),+ });
+    };
+}
+
+/// The conversions of a closed set to and from its fixed strings: `as_str`, `ALL`, `Display`,
+/// `FromStr` and diesel's TEXT mapping. `text_enum!` declares the enum too; use this alone for
+/// an enum whose JSON keys need per-variant `#[serde(rename)]`s (keys that are not snake_case).
+#[macro_export]
+macro_rules! text_enum_impls {
+    ($name:ident { $( $variant:ident => $text:literal ),+ $(,)? }) => {
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

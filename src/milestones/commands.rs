@@ -7,6 +7,8 @@ use crate::audit::model::{Actor, Change};
 use crate::db::schema::{milestones, recommendations};
 use crate::domain::MilestoneStatus;
 use crate::error::ApiError;
+use crate::events::commands::record as record_event;
+use crate::events::model::{EventType, NewEvent, Represent};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -33,6 +35,7 @@ pub async fn create(
     actor: Actor<'_>,
     recommendation_id: Uuid,
     input: &MilestoneInput,
+    represent: &dyn Represent,
 ) -> Result<Milestone, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         // Locks the parent first, so concurrent creations get distinct default positions.
@@ -71,7 +74,7 @@ pub async fn create(
             .returning(Milestone::as_returning())
             .get_result(conn)
             .await?;
-        bump_recommendation(conn, recommendation_id).await?;
+        let report_id = bump_recommendation(conn, recommendation_id).await?;
         record(
             conn,
             Some(actor),
@@ -84,6 +87,9 @@ pub async fn create(
             },
         )
         .await?;
+        let data = represent.milestone(&created);
+        let event = milestone_event(EventType::MilestoneCreated, &created, report_id, data);
+        record_event(conn, Some(actor), event).await?;
         Ok(created)
     })
     .await
@@ -95,6 +101,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     mut changes: MilestoneChanges,
+    represent: &dyn Represent,
 ) -> Result<Milestone, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
@@ -129,7 +136,7 @@ pub async fn update(
             .returning(Milestone::as_returning())
             .get_result(conn)
             .await?;
-        bump_recommendation(conn, updated.recommendation_id).await?;
+        let report_id = bump_recommendation(conn, updated.recommendation_id).await?;
         record(
             conn,
             Some(actor),
@@ -142,6 +149,15 @@ pub async fn update(
             },
         )
         .await?;
+        let done = MilestoneStatus::Done;
+        let event_type = if current.status != done && updated.status == done {
+            EventType::MilestoneCompleted
+        } else {
+            EventType::MilestoneUpdated
+        };
+        let data = represent.milestone(&updated);
+        let event = milestone_event(event_type, &updated, report_id, data);
+        record_event(conn, Some(actor), event).await?;
         Ok(updated)
     })
     .await
@@ -152,13 +168,14 @@ pub async fn delete(
     actor: Actor<'_>,
     id: Uuid,
     expected: i32,
+    represent: &dyn Represent,
 ) -> Result<(), ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
         diesel::delete(milestones::table.find(id))
             .execute(conn)
             .await?;
-        bump_recommendation(conn, current.recommendation_id).await?;
+        let report_id = bump_recommendation(conn, current.recommendation_id).await?;
         record(
             conn,
             Some(actor),
@@ -171,6 +188,9 @@ pub async fn delete(
             },
         )
         .await?;
+        let data = represent.milestone(&current);
+        let event = milestone_event(EventType::MilestoneDeleted, &current, report_id, data);
+        record_event(conn, Some(actor), event).await?;
         Ok(())
     })
     .await
@@ -196,14 +216,28 @@ async fn lock_at_version(
 }
 
 /// The recommendation embeds its milestones and progress: each milestone write is a new
-/// version of it.
-async fn bump_recommendation(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+/// version of it. Its report, for the event.
+async fn bump_recommendation(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Uuid> {
     diesel::update(recommendations::table.find(id))
         .set((
             recommendations::version.eq(recommendations::version + 1),
             recommendations::updated_at.eq(diesel::dsl::now),
         ))
-        .execute(conn)
+        .returning(recommendations::report_id)
+        .get_result(conn)
         .await
-        .map(|_| ())
+}
+
+fn milestone_event(
+    event_type: EventType,
+    milestone: &Milestone,
+    report_id: Uuid,
+    data: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        event_type,
+        report_id: Some(report_id),
+        recommendation_id: Some(milestone.recommendation_id),
+        data,
+    }
 }

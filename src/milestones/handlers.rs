@@ -10,6 +10,7 @@ use super::queries;
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::{self, CsvWriter};
 use crate::http::json::Json;
@@ -153,7 +154,10 @@ pub async fn create_milestone(
     let input = MilestoneInput::try_from(body.into_inner())?;
     let today = state.derivation().today();
     let mut conn = state.db.conn().await?;
-    let created = commands::create(&mut conn, user.actor(), id.into_inner(), &input).await?;
+    let represent = Representation::new(state.derivation());
+    let recommendation = id.into_inner();
+    let created =
+        commands::create(&mut conn, user.actor(), recommendation, &input, &represent).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -225,8 +229,10 @@ pub async fn update_milestone(
     let changes = MilestoneChanges::try_from(body.into_inner())?;
     let today = state.derivation().today();
     let mut conn = state.db.conn().await?;
+    let represent = Representation::new(state.derivation());
+    let id = id.into_inner();
     let updated =
-        commands::update(&mut conn, user.actor(), id.into_inner(), expected, changes).await?;
+        commands::update(&mut conn, user.actor(), id, expected, changes, &represent).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, version_tag(updated.version, "")))
         .json(milestone_dto(updated, today)))
@@ -258,7 +264,15 @@ pub async fn delete_milestone(
     user.require(Role::Analyst)?;
     let expected = conditional::required_version(&req)?;
     let mut conn = state.db.conn().await?;
-    commands::delete(&mut conn, user.actor(), id.into_inner(), expected).await?;
+    let represent = Representation::new(state.derivation());
+    commands::delete(
+        &mut conn,
+        user.actor(),
+        id.into_inner(),
+        expected,
+        &represent,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,10 +1,13 @@
 //! Report writes (admins): a report with its categories.
 
 use super::model::{NewCategory, Report, ReportInput};
+use super::queries;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{categories, reports};
 use crate::error::ApiError;
+use crate::events::commands::record as record_event;
+use crate::events::model::{EventType, NewEvent, Represent};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -13,6 +16,7 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: Actor<'_>,
     input: &ReportInput,
+    represent: &dyn Represent,
 ) -> Result<Uuid, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let report: Report = diesel::insert_into(reports::table)
@@ -48,6 +52,16 @@ pub async fn create(
             },
         )
         .await?;
+        let view = queries::find(conn, report.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("report", report.id))?;
+        let event = NewEvent {
+            event_type: EventType::ReportCreated,
+            report_id: Some(report.id),
+            recommendation_id: None,
+            data: represent.report(&view),
+        };
+        record_event(conn, Some(actor), event).await?;
         Ok(report.id)
     })
     .await

@@ -7,6 +7,7 @@ use super::queries;
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::events::dto::Representation;
 use crate::http::conditional::{json_with_etag, version_tag};
 use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
@@ -117,7 +118,8 @@ pub async fn create_report(
     user.require(Role::Admin)?;
     let input = ReportInput::try_from(body.into_inner())?;
     let mut conn = state.db.conn().await?;
-    let id = commands::create(&mut conn, user.actor(), &input).await?;
+    let represent = Representation::new(state.derivation());
+    let id = commands::create(&mut conn, user.actor(), &input, &represent).await?;
     let view = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("report", id))?;
@@ -156,8 +158,10 @@ pub async fn create_report_recommendation(
     let derivation = state.derivation();
     let mut conn = state.db.conn().await?;
     let embeds = Embeds::DETAIL_DEFAULT;
+    let represent = Representation::new(derivation);
+    let (actor, report) = (user.actor(), id.into_inner());
     let view =
-        recommendation_commands::create(&mut conn, user.actor(), id.into_inner(), &input, embeds)
+        recommendation_commands::create(&mut conn, actor, report, &input, embeds, &represent)
             .await?;
     let location = format!("/api/v1/recommendations/{}", view.recommendation.id);
     let etag = version_tag(view.recommendation.version, &embeds.tag());

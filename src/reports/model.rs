@@ -70,6 +70,7 @@ pub struct NewCategory<'a> {
 }
 
 /// A report with its categories and how many recommendations each holds.
+#[derive(Debug, Clone)]
 pub struct ReportView {
     pub report: Report,
     pub categories: Vec<(Category, i64)>,

@@ -7,9 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const RESOURCES: [&str; 7] = [
+const RESOURCES: [&str; 8] = [
     "agencies",
     "audit",
+    "events",
     "milestones",
     "recommendations",
     "reports",

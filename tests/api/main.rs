@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod contract;
 mod database;
+mod events;
 mod fixture;
 mod health;
 mod helpers;

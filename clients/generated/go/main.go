@@ -1,6 +1,7 @@
 // A smoke program for the Go client OpenAPI Generator makes with default options: logs in,
 // lists political recommendations page by page, changes a status with If-Match, gets 412 as a
-// typed problem on the stale ETag, and reads the history. scripts/api-check builds and runs it.
+// typed problem on the stale ETag, and reads the history and the
+// typed event the change recorded. scripts/api-check builds and runs it.
 package main
 
 import (
@@ -95,7 +96,15 @@ func run() error {
 	if len(history.Items) == 0 || history.Items[0].ToStatus != target {
 		return fmt.Errorf("the history does not show the change")
 	}
-	fmt.Printf("go client: %d pages of political recommendations, %s -> %s, 412 typed, history read\n",
+	events, _, err := client.EventsAPI.ListRecommendationEvents(ctx, detail.Id).Limit(1).Execute()
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	if len(events.Items) != 1 || events.Items[0].RecommendationStatusChangedEvent == nil ||
+		events.Items[0].RecommendationStatusChangedEvent.Data.StatusChange.ToStatus != target {
+		return fmt.Errorf("the newest event is not the status change: %#v", events.Items)
+	}
+	fmt.Printf("go client: %d pages of political recommendations, %s -> %s, 412 typed, history and event read\n",
 		(len(codes)+2)/3, detail.Status, target)
 	return nil
 }

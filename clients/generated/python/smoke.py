@@ -1,13 +1,20 @@
 """A smoke program for the Python client OpenAPI Generator makes with default options: logs
 in, lists political recommendations page by page, changes a status with If-Match, gets 412 as
-a typed problem on the stale ETag, and reads the history. scripts/api-check runs it."""
+a typed problem on the stale ETag, and reads the history and the typed event the change
+recorded. scripts/api-check runs it."""
 
 import os
 import sys
 
 import openapi_client
 from openapi_client.exceptions import ApiException
-from openapi_client.models import ChangeStatusRequest, Problem, Status, TokenRequest
+from openapi_client.models import (
+    ChangeStatusRequest,
+    Problem,
+    RecommendationStatusChangedEvent,
+    Status,
+    TokenRequest,
+)
 
 BASE_URL = os.environ.get("POLICYTRACK_URL", "http://127.0.0.1:8080")
 
@@ -56,9 +63,13 @@ def main() -> int:
 
     history = api.list_recommendation_history(detail.id)
     assert history.items[0].to_status == target, history.items[0]
+    events = openapi_client.EventsApi(api.api_client).list_recommendation_events(detail.id, limit=1)
+    newest = events.items[0].actual_instance
+    assert isinstance(newest, RecommendationStatusChangedEvent), newest
+    assert newest.data.status_change.to_status == target, newest
     print(
         f"python client: {len(codes)} political recommendations, "
-        f"{detail.status.value} -> {target.value}, 412 typed, history read"
+        f"{detail.status.value} -> {target.value}, 412 typed, history and event read"
     )
     return 0
 

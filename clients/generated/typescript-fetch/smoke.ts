@@ -1,10 +1,12 @@
 // A smoke program for the typescript-fetch client OpenAPI Generator makes with default
 // options: logs in, lists political recommendations page by page, changes a status with
-// If-Match, gets 412 as a typed problem on the stale ETag, and reads the history.
+// If-Match, gets 412 as a typed problem on the stale ETag, and reads the history and the
+// typed event the change recorded.
 // scripts/api-check copies it next to the generated client, compiles and runs it.
 import {
   AuthApi,
   Configuration,
+  EventsApi,
   ProblemFromJSON,
   RecommendationsApi,
   ResponseError,
@@ -65,8 +67,15 @@ async function main(): Promise<void> {
 
   const history = await api.listRecommendationHistory({ id: detail.id });
   if (history.items[0]?.toStatus !== target) throw new Error("the history does not show the change");
+  const events = await new EventsApi(
+    new Configuration({ basePath, accessToken: login.accessToken }),
+  ).listRecommendationEvents({ id: detail.id, limit: 1 });
+  const newest = events.items[0];
+  if (newest?.type !== "recommendation.status_changed" || newest.data.statusChange.toStatus !== target) {
+    throw new Error(`the newest event is not the status change: ${JSON.stringify(newest)}`);
+  }
   console.log(
-    `typescript-fetch client: ${codes.length} political recommendations, ${detail.status} -> ${target}, 412 typed, history read`,
+    `typescript-fetch client: ${codes.length} political recommendations, ${detail.status} -> ${target}, 412 typed, history and event read`,
   );
 }
 

@@ -1,14 +1,16 @@
 //! A PATCH: owners, priority, target date, and (admins) wording and category.
 
-use super::{RESOURCE, audited_view, existing_category, lock_at_version};
+use super::{RESOURCE, event, existing_category, lock_at_version, recorded_view};
 use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
 use crate::audit::commands::snapshot;
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{recommendation_agencies, recommendations};
 use crate::domain::{AgencyRole, Priority};
 use crate::error::ApiError;
+use crate::events::model::{EventType, Represent};
 use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::model::{Recommendation, RecommendationChanges, RecommendationView};
+use crate::recommendations::queries;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -33,9 +35,13 @@ pub async fn update(
     expected: i32,
     changes: &RecommendationChanges,
     embeds: Embeds,
+    represent: &dyn Represent,
 ) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
+        let before = queries::find(conn, id, Embeds::SUPPORTING)
+            .await?
+            .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
         let category_id = match &changes.category_slug {
             None => None,
             Some(slug) => Some(existing_category(conn, current.report_id, slug).await?),
@@ -67,7 +73,7 @@ pub async fn update(
             .get_result(conn)
             .await?;
         let after_supporting = supporting_of(conn, id).await?;
-        audited_view(
+        recorded_view(
             conn,
             actor,
             Change {
@@ -78,6 +84,12 @@ pub async fn update(
                 after: snapshot(&(&updated, after_supporting)),
             },
             embeds,
+            |view| {
+                let changed = view.changes_since(&before);
+                let data =
+                    represent.recommendation_update(view, changed, changes.reason.as_deref());
+                event(EventType::RecommendationUpdated, view, data)
+            },
         )
         .await
     })

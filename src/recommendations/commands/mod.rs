@@ -1,10 +1,13 @@
 //! Recommendation writes: each is one transaction that checks the expected version under a
 //! row lock, changes the row, appends its history and audit records, and reads the new
-//! representation before it commits. Status changes in `status`, edits in `edit`.
+//! representation and records the change's event before it commits. Status changes in
+//! `status`, check-ins in `check_in`, edits in `edit`.
 
+mod check_in;
 mod edit;
 mod status;
 
+pub use check_in::check_in;
 pub use edit::update;
 pub use status::change_status;
 
@@ -15,6 +18,8 @@ use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{recommendations, reports};
 use crate::error::ApiError;
+use crate::events::commands::record as record_event;
+use crate::events::model::{EventType, NewEvent, Represent};
 use crate::reports::queries::category_id;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -50,6 +55,7 @@ pub async fn create(
     report_id: Uuid,
     input: &NewRecommendationInput,
     embeds: Embeds,
+    represent: &dyn Represent,
 ) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         // Locks the report, so concurrent creations get distinct default positions.
@@ -87,7 +93,7 @@ pub async fn create(
             .map_err(ApiError::conflict_as(format!(
                 "the report already has a recommendation {code}"
             )))?;
-        audited_view(
+        recorded_view(
             conn,
             actor,
             Change {
@@ -98,21 +104,29 @@ pub async fn create(
                 after: snapshot(&created),
             },
             embeds,
+            |view| {
+                event(
+                    EventType::RecommendationCreated,
+                    view,
+                    represent.recommendation(view),
+                )
+            },
         )
         .await
     })
     .await
 }
 
-/// Records the write's audit event and reads the representation the write answers with, in
-/// one pipeline. Call last in the write's transaction: read after COMMIT, the representation
-/// could already show a concurrent writer's next version, and two writers would be answered
-/// with the same ETag.
-pub async fn audited_view(
+/// Records the write's audit entry and reads the representation the write answers with, in
+/// one pipeline, then records the event `event` makes of it. Call last in the write's
+/// transaction: read after COMMIT, the representation could already show a concurrent
+/// writer's next version, and two writers would be answered with the same ETag.
+pub(super) async fn recorded_view(
     conn: &AsyncPgConnection,
     actor: Actor<'_>,
     change: Change<'_>,
     embeds: Embeds,
+    event: impl FnOnce(&RecommendationView) -> NewEvent,
 ) -> Result<RecommendationView, ApiError> {
     let id = change.entity_id;
     let ((), view) = try_join(
@@ -120,7 +134,23 @@ pub async fn audited_view(
         queries::find(conn, id, embeds),
     )
     .await?;
-    view.ok_or_else(|| ApiError::not_found(RESOURCE, id))
+    let view = view.ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
+    record_event(conn, Some(actor), event(&view)).await?;
+    Ok(view)
+}
+
+/// An event about the recommendation `view` shows.
+pub(super) fn event(
+    event_type: EventType,
+    view: &RecommendationView,
+    data: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        event_type,
+        report_id: Some(view.recommendation.report_id),
+        recommendation_id: Some(view.recommendation.id),
+        data,
+    }
 }
 
 pub(super) async fn existing_category(

@@ -1,15 +1,18 @@
 //! A status change: checked against the lifecycle, appended to the history, and pointed at as
 //! the recommendation's latest.
 
-use super::{RESOURCE, audited_view, lock_at_version};
+use super::{RESOURCE, event, lock_at_version, recorded_view};
 use crate::audit::commands::snapshot;
 use crate::audit::model::{Actor, Change};
 use crate::db::fixed_shape::FixedShape;
 use crate::db::schema::{recommendations, status_changes};
 use crate::domain::{Health, Status};
 use crate::error::ApiError;
+use crate::events::model::{EventType, Represent};
 use crate::recommendations::model::listing::Embeds;
-use crate::recommendations::model::{Recommendation, RecommendationView, StatusChangeInput};
+use crate::recommendations::model::{
+    Recommendation, RecommendationView, StatusChange, StatusChangeInput,
+};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -39,6 +42,7 @@ pub async fn change_status(
     expected: i32,
     input: &StatusChangeInput,
     embeds: Embeds,
+    represent: &dyn Represent,
 ) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, id, expected).await?;
@@ -62,7 +66,7 @@ pub async fn change_status(
         let change_id = Uuid::new_v4();
         let (mut for_history, mut for_update): (&AsyncPgConnection, &AsyncPgConnection) =
             (conn, conn);
-        let (_, updated): (usize, Recommendation) = try_join(
+        let (change, updated): (StatusChange, Recommendation) = try_join(
             diesel::insert_into(status_changes::table)
                 .values(NewStatusChange {
                     id: change_id,
@@ -76,7 +80,8 @@ pub async fn change_status(
                     actor_id: Some(actor.id),
                     actor_email: Some(actor.email),
                 })
-                .execute(&mut for_history),
+                .returning(StatusChange::as_returning())
+                .get_result(&mut for_history),
             FixedShape(
                 diesel::update(recommendations::table.find(id))
                     .set((
@@ -92,7 +97,7 @@ pub async fn change_status(
             .get_result(&mut for_update),
         )
         .await?;
-        audited_view(
+        recorded_view(
             conn,
             actor,
             Change {
@@ -103,6 +108,10 @@ pub async fn change_status(
                 after: snapshot(&updated),
             },
             embeds,
+            |view| {
+                let data = represent.status_change(view, &change);
+                event(EventType::RecommendationStatusChanged, view, data)
+            },
         )
         .await
     })

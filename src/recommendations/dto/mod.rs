@@ -4,7 +4,7 @@
 pub mod params;
 pub mod requests;
 
-use super::model::{RecommendationView, StatusChange};
+use super::model::{CheckIn, RecommendationView, StatusChange};
 use crate::agencies::dto::AgencySummary;
 use crate::domain::status::{CanadaMandateLabel, GaoLabel};
 use crate::domain::{AgencyRole, Derivation, Health, Priority, Status};
@@ -50,6 +50,45 @@ pub struct StatusChangeDto {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// A dated progress note on a recommendation, between status changes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CheckInDto {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// The recommendation it is about.
+    pub recommendation_id: Uuid,
+    /// What happened.
+    pub note: String,
+    /// The health it set, if it set one.
+    #[schema(required = true)]
+    pub health: Option<Health>,
+    /// Links to evidence.
+    pub evidence_urls: Vec<String>,
+    /// The day the note describes.
+    pub as_of: NaiveDate,
+    /// Who posted it (email), if known.
+    #[schema(required = true)]
+    pub actor: Option<String>,
+    /// When it was posted.
+    #[serde(serialize_with = "crate::http::timestamp::serialize")]
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<CheckIn> for CheckInDto {
+    fn from(c: CheckIn) -> Self {
+        Self {
+            id: c.id,
+            recommendation_id: c.recommendation_id,
+            note: c.note,
+            health: c.health,
+            evidence_urls: c.evidence_urls,
+            as_of: c.as_of,
+            actor: c.actor_email,
+            recorded_at: c.recorded_at,
+        }
+    }
+}
+
 /// A recommendation with its status, owners and derived progress.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RecommendationDto {
@@ -90,7 +129,7 @@ pub struct RecommendationDto {
     pub milestone_count: i64,
     /// Number of overdue milestones.
     pub overdue_milestone_count: i64,
-    /// Open and without a status change for longer than the stale threshold.
+    /// Open and without a status change or check-in for longer than the stale threshold.
     pub stale: bool,
     /// When the status last changed.
     #[schema(required = true)]
@@ -135,7 +174,7 @@ impl From<StatusChange> for StatusChangeDto {
 /// The representation of `view` as of `d`.
 pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> RecommendationDto {
     let r = view.recommendation;
-    let last_activity = r.status_changed_at.unwrap_or(r.created_at);
+    let last_activity = r.last_activity_at();
     // Whole days, like the ETag's day: a representation is the same all day long.
     let stale = !r.status.is_closed()
         && (d.today() - last_activity.date_naive()).num_days() > i64::from(d.stale_after_days);

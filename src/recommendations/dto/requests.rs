@@ -3,15 +3,26 @@
 use crate::domain::{AgencyRole, Health, Priority, Status};
 use crate::error::ApiError;
 use crate::http::validate::{Checks, HttpUrl, NOTE_MAX, TEXT_MAX, TITLE_MAX, double_option};
-use crate::recommendations::model::{RecommendationChanges, StatusChangeInput};
+use crate::recommendations::model::{CheckInInput, RecommendationChanges, StatusChangeInput};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// At most this many evidence links per status change.
+/// At most this many evidence links per status change or check-in.
 const MAX_EVIDENCE_URLS: usize = 20;
+
+fn evidence(checks: &mut Checks, urls: &[String]) {
+    checks.fail_if(
+        urls.len() > MAX_EVIDENCE_URLS,
+        "/evidence_urls",
+        format!("at most {MAX_EVIDENCE_URLS} links"),
+    );
+    for (i, url) in urls.iter().enumerate() {
+        checks.url(&format!("/evidence_urls/{i}"), url);
+    }
+}
 
 /// A status change request.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,14 +76,7 @@ impl ChangeStatusRequest {
             "/evidence_urls",
             format!("a move to {} needs at least one evidence link", body.status),
         );
-        checks.fail_if(
-            body.evidence_urls.len() > MAX_EVIDENCE_URLS,
-            "/evidence_urls",
-            format!("at most {MAX_EVIDENCE_URLS} links"),
-        );
-        for (i, url) in body.evidence_urls.iter().enumerate() {
-            checks.url(&format!("/evidence_urls/{i}"), url);
-        }
+        evidence(&mut checks, &body.evidence_urls);
         let effective_on = body.effective_on.unwrap_or(today);
         checks.fail_if(
             effective_on > today,
@@ -144,6 +148,10 @@ pub struct UpdateRecommendationRequest {
     /// Category slug within the same report. Admins only.
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub category: Option<String>,
+    /// Why (at most 10,000 characters): kept on the change's event, which the
+    /// recommendation's events show.
+    #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
+    pub reason: Option<String>,
 }
 
 impl UpdateRecommendationRequest {
@@ -160,7 +168,8 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
         let mut checks = Checks::new();
         checks
             .opt_text("/title", body.title.as_deref().map(str::trim), 1, TITLE_MAX)
-            .opt_text("/text", body.text.as_deref(), 0, TEXT_MAX);
+            .opt_text("/text", body.text.as_deref(), 0, TEXT_MAX)
+            .opt_text("/reason", body.reason.as_deref(), 0, NOTE_MAX);
         if let Some(slug) = &body.category {
             checks.slug("/category", slug, 32);
         }
@@ -195,6 +204,52 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
             title: body.title.map(|t| t.trim().to_owned()),
             body: body.text,
             category_slug: body.category,
+            reason: body.reason.filter(|r| !r.trim().is_empty()),
+        })
+    }
+}
+
+/// A progress check-in: where things stand, without a status change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "note": "Still in progress, now at risk: the working group missed its meeting.",
+    "health": "at_risk",
+    "as_of": "2026-11-30"
+}))]
+pub struct CheckInRequest {
+    /// What happened (1 to 10,000 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
+    pub note: String,
+    /// A new health, for open assessed statuses only (not_started, in_progress, stalled);
+    /// absent keeps the current one.
+    pub health: Option<Health>,
+    /// Links to evidence (http or https, at most 20).
+    #[serde(default)]
+    #[schema(value_type = Vec<HttpUrl>, max_items = 20)]
+    pub evidence_urls: Vec<String>,
+    /// The day the note describes (default today; not in the future).
+    pub as_of: Option<NaiveDate>,
+}
+
+impl CheckInRequest {
+    /// The typed check-in, checked as of `today`.
+    pub fn validate(self, today: NaiveDate) -> Result<CheckInInput, ApiError> {
+        let mut checks = Checks::new();
+        checks.text("/note", self.note.trim(), 1, NOTE_MAX);
+        evidence(&mut checks, &self.evidence_urls);
+        let as_of = self.as_of.unwrap_or(today);
+        checks.fail_if(as_of > today, "/as_of", "must not be in the future");
+        checks.finish()?;
+        Ok(CheckInInput {
+            note: self.note.trim().to_owned(),
+            health: self.health,
+            evidence_urls: self.evidence_urls,
+            as_of,
         })
     }
 }

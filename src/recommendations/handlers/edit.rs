@@ -4,6 +4,7 @@
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::events::dto::Representation;
 use crate::http::conditional::{self, version_tag};
 use crate::http::json::Json;
 use crate::http::responses as r;
@@ -63,6 +64,7 @@ pub async fn update_recommendation(
         expected,
         &changes,
         embeds,
+        &Representation::new(derivation),
     )
     .await?;
     let etag = version_tag(view.recommendation.version, &embeds.tag());

@@ -3,6 +3,7 @@
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::{Role, Status};
 use crate::error::ApiError;
+use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::json::Json;
 use crate::http::responses as r;
@@ -114,6 +115,7 @@ pub async fn change_status(
         expected,
         &input,
         embeds,
+        &Representation::new(derivation),
     )
     .await?;
     let etag = version_tag(view.recommendation.version, &embeds.tag());

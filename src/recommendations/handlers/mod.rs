@@ -1,6 +1,7 @@
-//! Recommendation endpoints: reads (`read`), the status lifecycle (`lifecycle`), edits
-//! (`edit`); `csv` writes the list as CSV.
+//! Recommendation endpoints: reads (`read`), the status lifecycle (`lifecycle`), check-ins
+//! (`check_ins`), edits (`edit`); `csv` writes the list as CSV.
 
+pub mod check_ins;
 mod csv;
 pub mod edit;
 pub mod lifecycle;
@@ -16,5 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lifecycle::list_statuses)
         .service(lifecycle::list_transitions)
         .service(lifecycle::change_status)
+        .service(check_ins::create_check_in)
+        .service(check_ins::list_check_ins)
         .service(edit::update_recommendation);
 }

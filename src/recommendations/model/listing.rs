@@ -139,6 +139,13 @@ impl Embeds {
         latest_status_change: false,
         history: false,
     };
+    /// What an edit compares: the supporting agencies alone.
+    pub const SUPPORTING: Embeds = Embeds {
+        supporting_agencies: true,
+        milestones: false,
+        latest_status_change: false,
+        history: false,
+    };
     pub const DETAIL_DEFAULT: Embeds = Embeds {
         supporting_agencies: true,
         milestones: true,

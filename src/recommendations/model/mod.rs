@@ -3,7 +3,7 @@
 pub mod listing;
 
 use crate::agencies::model::AgencyBrief;
-use crate::db::schema::{milestone_tallies, recommendations, status_changes};
+use crate::db::schema::{check_ins, milestone_tallies, recommendations, status_changes};
 use crate::domain::{AgencyRole, Health, Priority, Status};
 use crate::milestones::model::Milestone;
 use crate::reports::model::CategoryBrief;
@@ -32,6 +32,17 @@ pub struct Recommendation {
     pub updated_at: DateTime<Utc>,
     /// The report's sequence number (set by the database): the first key of report order.
     pub report_seq: i64,
+    /// When the last progress check-in was posted.
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+impl Recommendation {
+    /// The last status change or check-in, or the creation: what `stale` counts from.
+    pub fn last_activity_at(&self) -> DateTime<Utc> {
+        self.status_changed_at
+            .max(self.checked_in_at)
+            .unwrap_or(self.created_at)
+    }
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -59,6 +70,31 @@ pub struct StatusChange {
     pub actor_id: Option<Uuid>,
     pub actor_email: Option<String>,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A dated progress note on a recommendation, without a status change.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = check_ins, check_for_backend(diesel::pg::Pg))]
+pub struct CheckIn {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub note: String,
+    pub health: Option<Health>,
+    pub evidence_urls: Vec<String>,
+    pub as_of: NaiveDate,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A validated check-in.
+#[derive(Debug, Clone)]
+pub struct CheckInInput {
+    pub note: String,
+    /// A new health; `None` leaves it as it is.
+    pub health: Option<Health>,
+    pub evidence_urls: Vec<String>,
+    pub as_of: NaiveDate,
 }
 
 /// Milestone weights of one recommendation, for its derived `progress` (the
@@ -128,6 +164,8 @@ pub struct RecommendationChanges {
     pub title: Option<String>,
     pub body: Option<String>,
     pub category_slug: Option<String>,
+    /// Why: kept on the change's event.
+    pub reason: Option<String>,
 }
 
 /// A validated new recommendation; the category is named by slug.
@@ -139,6 +177,46 @@ pub struct NewRecommendationInput {
     pub body: String,
     /// Order within the report; `None` puts it after the last.
     pub position: Option<i32>,
+}
+
+impl RecommendationView {
+    /// `{field: {from, to}}` for each field that differs between `before` and `self`, in the
+    /// values the representation shows (category slug, agency codes).
+    pub fn changes_since(&self, before: &RecommendationView) -> serde_json::Value {
+        use serde_json::{Map, Value, json};
+        let (old, new) = (&before.recommendation, &self.recommendation);
+        let lead = |view: &RecommendationView| view.lead_agency.as_ref().map(|a| a.code.clone());
+        // Compared only when both sides embed them.
+        let supporting = |view: &RecommendationView| -> Value {
+            view.supporting
+                .iter()
+                .flatten()
+                .map(|link| json!({"agency": link.agency.code, "role": link.role}))
+                .collect()
+        };
+        let both_embed = before.supporting.is_some() && self.supporting.is_some();
+        let mut pairs = vec![
+            ("title", json!(old.title), json!(new.title)),
+            ("text", json!(old.body), json!(new.body)),
+            (
+                "category",
+                json!(before.category.slug),
+                json!(self.category.slug),
+            ),
+            ("lead_agency", json!(lead(before)), json!(lead(self))),
+            ("priority", json!(old.priority), json!(new.priority)),
+            ("target_on", json!(old.target_on), json!(new.target_on)),
+        ];
+        if both_embed {
+            pairs.push(("supporting_agencies", supporting(before), supporting(self)));
+        }
+        let changed: Map<String, Value> = pairs
+            .into_iter()
+            .filter(|(_, from, to)| from != to)
+            .map(|(field, from, to)| (field.to_owned(), json!({"from": from, "to": to})))
+            .collect();
+        Value::Object(changed)
+    }
 }
 
 #[cfg(test)]

@@ -7,11 +7,13 @@ mod source;
 
 use crate::agencies::model::AgencyBrief;
 use crate::db::literal_limit::LiteralLimitDsl;
-use crate::db::schema::{agencies, categories, recommendations, reports, status_changes};
+use crate::db::schema::{
+    agencies, categories, check_ins, recommendations, reports, status_changes,
+};
 use crate::db::trim_to_limit;
 use crate::domain::Status;
 use crate::recommendations::model::listing::{Cursor, Embeds, ListQuery, SortField, status_rank};
-use crate::recommendations::model::{Recommendation, RecommendationView, StatusChange};
+use crate::recommendations::model::{CheckIn, Recommendation, RecommendationView, StatusChange};
 use crate::reports::model::{CategoryBrief, ReportRef};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
@@ -244,6 +246,28 @@ pub async fn history_page(
                 .or(status_changes::recorded_at
                     .eq(at)
                     .and(status_changes::id.lt(last))),
+        );
+    }
+    query.literal_limit(limit + 1).load(conn).await
+}
+
+/// One page of a recommendation's check-ins, newest first, after `(recorded_at, id)`.
+pub async fn check_ins_page(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<CheckIn>> {
+    let mut query = check_ins::table
+        .filter(check_ins::recommendation_id.eq(id))
+        .order((check_ins::recorded_at.desc(), check_ins::id.desc()))
+        .select(CheckIn::as_select())
+        .into_boxed();
+    if let Some((at, last)) = before {
+        query = query.filter(
+            check_ins::recorded_at
+                .lt(at)
+                .or(check_ins::recorded_at.eq(at).and(check_ins::id.lt(last))),
         );
     }
     query.literal_limit(limit + 1).load(conn).await

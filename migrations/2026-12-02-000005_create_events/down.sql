@@ -1,0 +1,3 @@
+ALTER TABLE recommendations DROP COLUMN checked_in_at;
+DROP TABLE check_ins;
+DROP TABLE events;
