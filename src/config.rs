@@ -57,6 +57,29 @@ pub struct Config {
     pub workers: usize,
     /// The longest the read cache may serve data that changed elsewhere; zero turns it off.
     pub read_cache_max_stale: Duration,
+    /// Whether this instance runs the webhook delivery worker and the deadline scheduler.
+    pub jobs: bool,
+    pub webhooks: WebhookSettings,
+    /// How many days before its due date a milestone is `due_soon`.
+    pub due_soon_days: u32,
+    /// Fixes the scheduler's day (tests of deadlines); `None`: the UTC date.
+    pub scheduler_today: Option<chrono::NaiveDate>,
+    /// How often the deadline scheduler looks for due dates.
+    pub scheduler_interval: Duration,
+}
+
+/// How webhook deliveries are made and retried.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub allow_http: bool,
+    pub allow_private: bool,
+    /// The first retry's delay; each further retry doubles it, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// How long a delivery is retried before it is marked failed.
+    pub give_up_after: Duration,
+    /// How long a subscription may fail every attempt before it is turned off.
+    pub disable_after: Duration,
 }
 
 /// A setting that is present but unusable; the message names the variable.
@@ -71,6 +94,14 @@ impl Config {
     /// Whether anonymous clients may read (see `public_read`).
     pub fn public_read_enabled(&self) -> bool {
         self.public_read.unwrap_or(self.database_url.is_none())
+    }
+
+    /// Where webhooks may point, as the operator set it.
+    pub fn webhook_targets(&self) -> crate::domain::webhook_target::TargetPolicy {
+        crate::domain::webhook_target::TargetPolicy {
+            allow_http: self.webhooks.allow_http,
+            allow_private: self.webhooks.allow_private,
+        }
     }
 
     /// Reads the process environment (after `.env`, which `main` loads).
@@ -108,16 +139,35 @@ impl Config {
                 });
             }
         };
-        let public_read = match get("POLICYTRACK_PUBLIC_READ").as_deref() {
-            None => None,
-            Some("true" | "1" | "yes") => Some(true),
-            Some("false" | "0" | "no") => Some(false),
-            Some(other) => {
-                return Err(ConfigError {
-                    name: "POLICYTRACK_PUBLIC_READ",
+        let flag = |name: &'static str| -> Result<Option<bool>, ConfigError> {
+            match get(name).as_deref() {
+                None => Ok(None),
+                Some("true" | "1" | "yes") => Ok(Some(true)),
+                Some("false" | "0" | "no") => Ok(Some(false)),
+                Some(other) => Err(ConfigError {
+                    name,
                     problem: format!("expected true or false, got {other:?}"),
-                });
+                }),
             }
+        };
+        let public_read = flag("POLICYTRACK_PUBLIC_READ")?;
+        let scheduler_today = match get("POLICYTRACK_SCHEDULER_TODAY") {
+            None => None,
+            Some(day) => Some(day.trim().parse().map_err(|_| ConfigError {
+                name: "POLICYTRACK_SCHEDULER_TODAY",
+                problem: format!("expected a date such as 2027-01-31, got {day:?}"),
+            })?),
+        };
+        let millis = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            Ok(Duration::from_millis(number(name, default)?.max(1)))
+        };
+        let webhooks = WebhookSettings {
+            allow_http: flag("POLICYTRACK_WEBHOOK_ALLOW_HTTP")?.unwrap_or(false),
+            allow_private: flag("POLICYTRACK_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false),
+            retry_base: millis("POLICYTRACK_WEBHOOK_RETRY_BASE_MS", 5_000)?,
+            retry_max: millis("POLICYTRACK_WEBHOOK_RETRY_MAX_MS", 3_600_000)?,
+            give_up_after: millis("POLICYTRACK_WEBHOOK_GIVE_UP_MS", 86_400_000)?,
+            disable_after: millis("POLICYTRACK_WEBHOOK_DISABLE_MS", 3 * 86_400_000)?,
         };
         let jwt_secret = get("POLICYTRACK_JWT_SECRET").map(Secret::new);
         if let Some(secret) = &jwt_secret
@@ -154,6 +204,11 @@ impl Config {
             read_cache_max_stale: Duration::from_millis(
                 number("POLICYTRACK_READ_CACHE_MS", 250)?.min(60_000),
             ),
+            jobs: flag("POLICYTRACK_JOBS")?.unwrap_or(true),
+            webhooks,
+            due_soon_days: number("POLICYTRACK_DUE_SOON_DAYS", 14)?.min(3650) as u32,
+            scheduler_today,
+            scheduler_interval: millis("POLICYTRACK_SCHEDULER_INTERVAL_MS", 60_000)?,
         })
     }
 }
@@ -181,6 +236,14 @@ mod tests {
         assert_eq!(config.stale_after_days, 90);
         assert_eq!(config.db_timeout, Duration::from_secs(5));
         assert_eq!(config.read_cache_max_stale, Duration::from_millis(250));
+        assert!(config.jobs);
+        assert_eq!(config.due_soon_days, 14);
+        assert!(!config.webhooks.allow_http && !config.webhooks.allow_private);
+        assert_eq!(config.webhooks.give_up_after, Duration::from_secs(86_400));
+        assert_eq!(
+            config.webhooks.disable_after,
+            Duration::from_secs(3 * 86_400)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::db::{self, Db, PoolSettings};
 use crate::error::ApiError;
 use crate::http::methods::KnownRoutes;
 use crate::http::{input, middleware};
+use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::read_cache::memo::Memo;
 use crate::read_cache::{self, ReadCache};
@@ -26,6 +27,8 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 pub struct Application {
     port: u16,
     server: Server,
+    /// Webhook deliveries and deadlines, when this instance runs them.
+    jobs: Option<Jobs>,
 }
 
 impl Application {
@@ -58,7 +61,14 @@ impl Application {
             );
         }
         let read_cache = ReadCache::start(database_url, config.read_cache_max_stale);
-        Self::serve(config, pools, metrics, read_cache)
+        let jobs = if config.jobs {
+            Some(Jobs::start(database_url, &config)?)
+        } else {
+            None
+        };
+        let mut app = Self::serve(config, pools, metrics, read_cache)?;
+        app.jobs = jobs;
+        Ok(app)
     }
 
     /// Binds and starts serving, each worker on its own pool (the database is migrated).
@@ -154,7 +164,11 @@ impl Application {
         .disable_signals()
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            jobs: None,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -166,9 +180,13 @@ impl Application {
         shutdown::watch_signals(self.server.handle())
     }
 
-    /// Serves until stopped.
+    /// Serves until stopped, then stops the jobs.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(jobs) = self.jobs {
+            jobs.stop();
+        }
+        served
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::{
     agencies, audit, auth, events, health, milestones, recommendations, reports, stats, users,
+    webhooks,
 };
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(users::configure)
             .configure(audit::configure)
             .configure(events::configure)
+            .configure(webhooks::configure)
             .service(health::get_meta),
     )
     .service(health::get_liveness)

@@ -58,6 +58,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    deadline_firings (kind, subject_id, occurrence) {
+        kind -> Text,
+        subject_id -> Uuid,
+        occurrence -> Date,
+        fired_on -> Date,
+        fired_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_id -> Nullable<Uuid>,
+        tx -> Int8,
+        seq -> Int8,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        last_duration_ms -> Nullable<Int4>,
+        delivered_at -> Nullable<Timestamptz>,
+        redelivery_of -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Uuid,
         tx -> Int8,
@@ -194,9 +224,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        url -> Text,
+        event_types -> Array<Text>,
+        report_id -> Nullable<Uuid>,
+        description -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        failing_since -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        blocked_until -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(categories -> reports (report_id));
 diesel::joinable!(check_ins -> recommendations (recommendation_id));
+diesel::joinable!(deliveries -> events (event_id));
+diesel::joinable!(deliveries -> webhooks (webhook_id));
 diesel::joinable!(milestones -> agencies (owner_agency_id));
 diesel::joinable!(milestones -> recommendations (recommendation_id));
 diesel::joinable!(recommendation_agencies -> agencies (agency_id));
@@ -206,12 +256,15 @@ diesel::joinable!(recommendations -> categories (category_id));
 diesel::joinable!(recommendations -> reports (report_id));
 diesel::joinable!(status_changes -> recommendations (recommendation_id));
 diesel::joinable!(status_changes -> users (actor_id));
+diesel::joinable!(webhooks -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
     categories,
     check_ins,
+    deadline_firings,
+    deliveries,
     events,
     login_throttles,
     milestone_tallies,
@@ -221,4 +274,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     status_changes,
     users,
+    webhooks,
 );

@@ -3,6 +3,7 @@
 pub mod derivation;
 pub mod status;
 pub mod vocab;
+pub mod webhook_target;
 
 pub use derivation::Derivation;
 pub use status::{Health, Status};

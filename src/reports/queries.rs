@@ -1,6 +1,6 @@
 //! Report reads: the report, its categories, and recommendation counts per category.
 
-use super::model::{Category, Report, ReportView};
+use super::model::{Category, Report, ReportRef, ReportView};
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::{categories, recommendations, reports};
 use chrono::{DateTime, Utc};
@@ -39,6 +39,19 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
     Ok(with_categories(conn, row.into_iter().collect())
         .await?
         .pop())
+}
+
+/// The id of the report `reference` names, if there is one.
+pub async fn resolve(
+    conn: &mut AsyncPgConnection,
+    reference: &ReportRef,
+) -> QueryResult<Option<Uuid>> {
+    let query = reports::table.select(reports::id).into_boxed();
+    let query = match reference {
+        ReportRef::Id(id) => query.filter(reports::id.eq(*id)),
+        ReportRef::Slug(slug) => query.filter(reports::slug.eq(slug.clone())),
+    };
+    query.first(conn).await.optional()
 }
 
 /// The id of the category with `slug` in a report.

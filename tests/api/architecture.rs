@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const RESOURCES: [&str; 8] = [
+const RESOURCES: [&str; 9] = [
     "agencies",
     "audit",
     "events",
@@ -16,6 +16,7 @@ const RESOURCES: [&str; 8] = [
     "reports",
     "stats",
     "users",
+    "webhooks",
 ];
 
 #[test]

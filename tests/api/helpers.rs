@@ -169,6 +169,8 @@ pub fn test_config() -> Config {
     config.db_pool_size = 4;
     config.db_timeout = Duration::from_secs(2);
     config.jwt_secret = Some(policytrack::config::Secret::new(TEST_JWT_SECRET));
+    // Deliveries and deadlines run only where a test asks for them (`webhooks`, `deadlines`).
+    config.jobs = false;
     config
 }
 

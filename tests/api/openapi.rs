@@ -50,7 +50,17 @@ fn every_operation_is_complete_for_sdk_generators() {
             assert!(ids.insert(id.to_owned()), "{id} twice");
             let (verb, resource) = id.split_once('_').expect("<verb>_<resource>");
             assert!(
-                ["get", "list", "create", "update", "delete", "change"].contains(&verb)
+                [
+                    "get",
+                    "list",
+                    "create",
+                    "update",
+                    "delete",
+                    "change",
+                    "ping",
+                    "redeliver"
+                ]
+                .contains(&verb)
                     && !resource.is_empty(),
                 "{id}"
             );

@@ -1,5 +1,7 @@
 //! The OpenAPI 3.1 document: info, tags and security here; paths collected from `api`.
 
+mod webhooks;
+
 use crate::api;
 use crate::error::{FieldError, Problem};
 use crate::events::dto::EVENT_SCHEMAS;
@@ -31,6 +33,8 @@ use utoipa_actix_web::AppExt;
         (name = "users", description = "User accounts (admins only)"),
         (name = "audit", description = "The log of every write (admins only)"),
         (name = "events", description = "Every change as a typed event: the feed and per recommendation"),
+        (name = "webhooks", description = "Events pushed to other systems, signed per Standard Webhooks (admins)"),
+        (name = "webhook payloads", description = "What policytrack sends to a subscribed receiver (the `webhooks` section)"),
         (name = "operations", description = "Health probes"),
     ),
     components(
@@ -226,6 +230,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     // Paths and their schemas exist only after collection, so these modifiers run last.
     ConditionalGets.modify(&mut spec);
     ClientFriendly.modify(&mut spec);
+    webhooks::Webhooks.modify(&mut spec);
     spec
 }
 
