@@ -4,9 +4,11 @@ use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::domain::Role;
+use crate::events::model::EventType;
+use crate::events::tail::TailOptions;
 use crate::http::validate::Checks;
 use crate::startup::Application;
-use crate::{openapi, seed, users};
+use crate::{events, openapi, seed, users};
 
 pub const USAGE: &str = "\
 policytrack: tracks what happens to the recommendations of policy reports
@@ -19,6 +21,9 @@ Usage:
                           print the OpenAPI document (JSON, or YAML)
   policytrack user create --email E --role viewer|analyst|admin --password-stdin
                           create a user; the password is read from standard input
+  policytrack events tail [--from-start] [--type T[,T...]]
+                          print new events as JSON lines, as GET /api/v1/events shows
+                          them, until stopped (--from-start: every event first)
   policytrack help        show this text
   policytrack --version   show the version and the commit it was built from
 
@@ -35,6 +40,7 @@ pub enum Command {
     Help,
     Version,
     CreateUser { email: String, role: Role },
+    EventsTail(TailOptions),
 }
 
 /// Parses the arguments after the program name.
@@ -49,8 +55,30 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         ["help" | "--help" | "-h"] => Ok(Command::Help),
         ["--version" | "-V" | "version"] => Ok(Command::Version),
         ["user", "create", rest @ ..] => parse_user_create(rest),
+        ["events", "tail", rest @ ..] => parse_events_tail(rest),
         other => Err(format!("unknown command: {}\n\n{USAGE}", other.join(" "))),
     }
+}
+
+fn parse_events_tail(words: &[&str]) -> Result<Command, String> {
+    let mut options = TailOptions::default();
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match *word {
+            "--from-start" => options.from_start = true,
+            "--type" => {
+                let list = rest.next().ok_or("--type needs event types")?;
+                for name in list.split(',').filter(|n| !n.trim().is_empty()) {
+                    let parsed = name.trim().parse::<EventType>();
+                    options
+                        .types
+                        .push(parsed.map_err(|_| format!("{name:?} is not an event type"))?);
+                }
+            }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(Command::EventsTail(options))
 }
 
 fn parse_user_create(words: &[&str]) -> Result<Command, String> {
@@ -131,6 +159,25 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("created {role} {email} ({id})");
             Ok(())
         }
+        Command::EventsTail(options) => {
+            let database = Database::open(&config)?;
+            db::run_migrations_blocking(&database.url)?;
+            let followed = runtime()?.block_on(events::tail::follow(
+                &database.url,
+                &options,
+                |_| eprintln!("policytrack: following events (Ctrl-C stops)"),
+                write_line,
+            ));
+            match followed {
+                Err(e)
+                    if e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
+        }
         Command::Serve => {
             // Tokens from a made-up key would not survive a restart or match other instances.
             anyhow::ensure!(
@@ -182,6 +229,15 @@ async fn create_user(url: &str, email: &str, role: Role, hash: &str) -> anyhow::
     Ok(user.id)
 }
 
+/// One line to stdout, flushed, so a reader sees each event as it comes.
+fn write_line(line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(line.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// Writes to stdout; a closed pipe (`policytrack openapi | head`) is not an error.
 fn write_stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
@@ -230,6 +286,29 @@ mod tests {
         );
         assert!(parse(&args(&["user", "create", "--email", "a@example.org"])).is_err());
         assert!(parse(&args(&["user", "create", "--role", "root"])).is_err());
+    }
+
+    #[test]
+    fn events_tail_takes_a_start_and_types() {
+        assert_eq!(
+            parse(&args(&["events", "tail"])),
+            Ok(Command::EventsTail(TailOptions::default()))
+        );
+        assert_eq!(
+            parse(&args(&[
+                "events",
+                "tail",
+                "--from-start",
+                "--type",
+                "milestone.overdue,recommendation.stale"
+            ])),
+            Ok(Command::EventsTail(TailOptions {
+                from_start: true,
+                types: vec![EventType::MilestoneOverdue, EventType::RecommendationStale],
+            }))
+        );
+        assert!(parse(&args(&["events", "tail", "--type", "nope"])).is_err());
+        assert!(parse(&args(&["events", "tail", "--type"])).is_err());
     }
 
     #[test]

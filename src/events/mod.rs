@@ -6,5 +6,6 @@ pub mod dto;
 pub mod handlers;
 pub mod model;
 pub mod queries;
+pub mod tail;
 
 pub use handlers::configure;

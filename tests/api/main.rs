@@ -8,6 +8,7 @@ mod contract;
 mod database;
 mod deadlines;
 mod events;
+mod events_tail;
 mod fixture;
 mod health;
 mod helpers;
