@@ -218,6 +218,10 @@ pub async fn record(
     let duration_ms = i32::try_from(attempt.duration.as_millis()).unwrap_or(i32::MAX);
     let error = attempt.error.as_deref().map(clean);
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        // Without waiting for the WAL flush: a record lost in a database crash only means the
+        // delivery is sent again (at least once holds), and waiting for a flush per delivery
+        // would hold each subscription to the disk's flush rate.
+        set_synchronous_commit(conn, false).await?;
         let attempts = deliveries::attempts.eq(deliveries::attempts + 1);
         let last = (
             deliveries::last_attempt_at.eq(attempt.started_at),
@@ -303,6 +307,8 @@ pub async fn record(
             .execute(conn)
             .await?;
         if disable {
+            // It records an event, which readers may see at once: that one must be durable.
+            set_synchronous_commit(conn, true).await?;
             disable_webhook(conn, webhook, failing_since).await?;
         }
         Ok(Recorded {
@@ -311,6 +317,14 @@ pub async fn record(
         })
     })
     .await
+}
+
+async fn set_synchronous_commit(conn: &mut AsyncPgConnection, on: bool) -> QueryResult<()> {
+    let setting = if on { "on" } else { "off" };
+    diesel::sql_query(format!("SET LOCAL synchronous_commit = {setting}"))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Turns the subscription off and says so in the event log (the actor is the system).
