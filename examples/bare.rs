@@ -3,12 +3,13 @@
 //!
 //! Usage: `bare <addr> <workers> [<socket dir> <sql file>]`.
 //! - `GET /bytes/{n}` answers n bytes: HTTP alone.
+//! - `POST /hook` reads the body and answers 204: a webhook receiver that costs next to nothing.
 //! - With a database: `GET /sql/{n}` also runs the SQL file's statements first, in order, as
 //!   prepared statements on one of sixteen connections: pgbench's work and the HTTP work in one
 //!   process, the least any service that runs those statements per request has to do. n = 0
 //!   answers 304, like a conditional read.
 
-use actix_web::{App, HttpResponse, HttpServer, get, web};
+use actix_web::{App, HttpResponse, HttpServer, get, post, web};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Statement};
@@ -25,6 +26,11 @@ async fn bytes(n: web::Path<usize>, body: web::Data<Vec<u8>>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(body[..n].to_vec())
+}
+
+#[post("/hook")]
+async fn hook(_delivery: web::Bytes) -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }
 
 /// Where the statements come from; each worker opens its own connections from it.
@@ -117,7 +123,10 @@ async fn main() -> std::io::Result<()> {
     };
     let body = web::Data::new(vec![b'x'; 4 * 1024 * 1024]);
     HttpServer::new(move || {
-        let app = App::new().app_data(body.clone()).service(bytes);
+        let app = App::new()
+            .app_data(body.clone())
+            .service(bytes)
+            .service(hook);
         match &database {
             Some(database) => app
                 .app_data(web::Data::new(WorkerConnections::new(

@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 
 import cpu_group
+import webhook_bench
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "target/release/policytrack")
@@ -56,7 +57,11 @@ class Server:
     def __init__(self, data_dir, port):
         self.data_dir, self.port, self.proc = data_dir, port, None
         self.env = dict(os.environ, POLICYTRACK_DATA_DIR=data_dir, POLICYTRACK_ADDR=f"127.0.0.1:{port}",
-                        POLICYTRACK_LOG="warn", POLICYTRACK_PUBLIC_READ="true")
+                        POLICYTRACK_LOG="warn", POLICYTRACK_PUBLIC_READ="true",
+                        POLICYTRACK_WEBHOOK_ALLOW_HTTP="true", POLICYTRACK_WEBHOOK_ALLOW_PRIVATE="true",
+                        # Background jobs only where measured: the scheduler's statements would
+                        # otherwise mix into the SQL captured for the ceilings.
+                        POLICYTRACK_JOBS="false")
         self.socket_dir = os.path.join(data_dir, "postgres", "socket")
 
     def create_admin(self):
@@ -98,9 +103,12 @@ class Server:
             pass
         return 0
 
+    def psql_cmd(self):
+        return [PSQL, "-h", self.socket_dir, "-U", "policytrack", "-d", "policytrack", "-v", "ON_ERROR_STOP=1",
+                "-Atq"]
+
     def psql(self, sql):
-        return subprocess.run([PSQL, "-h", self.socket_dir, "-U", "policytrack", "-d", "policytrack",
-                               "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql],
+        return subprocess.run(self.psql_cmd() + ["-c", sql],
                               check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -382,7 +390,7 @@ def main():
             ("list", "GET /api/v1/recommendations?status=…&limit=50", dict(url=base + list_path),
              list_sql, len(list_body), 0.8),
             ("stats", "GET /api/v1/stats", dict(url=f"{base}/api/v1/stats"), stats_sql, len(stats_body), 0.8),
-            ("write", "POST …/status with If-Match", dict(url=base, threads=CONNECTIONS,
+            ("write", "POST …/status with If-Match (+event, outbox row)", dict(url=base, threads=CONNECTIONS,
              script=os.path.join(ROOT, "scripts/bench.d/write.lua"),
              env={"BENCH_IDS": ids_file, "BENCH_TOKEN": token}), write_sql, len(write_body), 0.6),
             ("conditional", "GET detail, If-None-Match → 304",
@@ -430,10 +438,19 @@ def main():
         # The write last, as configured by default: its rows churn the tables the reads use.
         server.stop()
         del server.env["POLICYTRACK_READ_CACHE_MS"]
+        server.env["POLICYTRACK_JOBS"] = "true"
         server.start()
         key, label, load, sqls, size, target = next(case for case in cases if case[0] == "write")
         load["env"]["BENCH_TOKEN"] = login(server.port)
+        # One subscription to status changes, so each write (and each pgbench transaction)
+        # also writes its delivery row, and the delivery worker runs beside the writes.
+        status, _, body = request(server.port, "POST", "/api/v1/webhooks",
+                                  {"Authorization": f"Bearer {load['env']['BENCH_TOKEN']}"},
+                                  {"url": f"http://127.0.0.1:{bare_port}/hook",
+                                   "event_types": ["recommendation.status_changed"]})
+        assert status == 201, body
         measure(key, label, load, sqls, size, target)
+        results["webhooks"] = webhooks(server, bare_port)
         results["scale"] = scale(work)
     finally:
         if bare:
@@ -445,6 +462,23 @@ def main():
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     report(results)
+
+
+def webhooks(server, bare_port):
+    """Deliveries per second (a backlog drained by a restarted instance) and commit-to-receiver
+    latency; see webhook_bench."""
+    server.stop()
+    server.env["POLICYTRACK_JOBS"] = "false"
+    server.start()
+    backlog = webhook_bench.prepare_backlog(server, bare_port)
+    server.stop()
+    server.env["POLICYTRACK_JOBS"] = "true"
+    server.start()
+    throughput = webhook_bench.drain(server, backlog)
+    receiver = webhook_bench.receiver_ceiling(wrk, OUT, bare_port)
+    latency = webhook_bench.latency(server, request, login(server.port), server.psql_cmd(), max(SECONDS, 3))
+    return {"throughput": throughput, "receiver_rps": receiver,
+            "ratio_to_receiver": round(throughput["per_second"] / receiver, 3), "latency": latency}
 
 
 def prepare(server, token):
@@ -616,6 +650,7 @@ def report(results):
         print(f"{label:<28} {q['rps']:>8.0f} rps  p50 {q['p50_ms']:>6.2f} ms  p99 {q['p99_ms']:>6.2f} ms "
               f"[{runs}] (target p99 20 ms)  svc max <= [{inside}]  RSS {q['rss_mib']} MiB  "
               f"| pgbench {q['pgbench_tps']:>6.0f} tps p99 {q['pgbench_p99_ms']:>6.2f} ms")
+    webhook_bench.report(results["webhooks"])
     print(f"\nfigures written to {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
 
 
