@@ -10,6 +10,7 @@ mod hostile;
 mod http;
 mod outage;
 mod race;
+mod receiver;
 mod scaleout;
 mod secrets;
 mod slow;

@@ -1,12 +1,14 @@
 //! 3. Database outage: PostgreSQL stops under read and write load. Requests fail fast with
 //!    503 problem+json (none hangs past the 5 s database timeout), readiness goes 503, and the
 //!    service recovers by itself once PostgreSQL is back. Then the same with the embedded
-//!    cluster's postgres killed outright.
+//!    cluster's postgres killed outright. A webhook subscription runs throughout: every
+//!    acknowledged status change still reaches its receiver after the outage.
 
 use crate::harness::{
     Outcome, Server, all_items, bearer, external_cluster, login, recommendation_id, scratch,
 };
 use crate::http;
+use crate::receiver::Receiver;
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,15 +121,61 @@ fn time_to_ready(port: u16, limit: Duration) -> Option<Duration> {
     None
 }
 
+/// Waits (at most `limit`) for a delivery carrying each acknowledged note; how many never came.
+fn wait_for_deliveries(receiver: &Receiver, acknowledged: &[String], limit: Duration) -> usize {
+    let started = Instant::now();
+    loop {
+        let delivered: HashSet<String> = receiver
+            .bodies()
+            .iter()
+            .filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+            .filter_map(|b| {
+                b["data"]["data"]["status_change"]["note"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .collect();
+        let missing = acknowledged
+            .iter()
+            .filter(|n| !delivered.contains(*n))
+            .count();
+        if missing == 0 || started.elapsed() > limit {
+            return missing;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn run() -> Outcome {
     let mut outcome = Outcome::new("database outage (external + embedded)");
     let dir = scratch("outage");
     let (mut cluster, cluster_dir) = external_cluster("outage-db");
     let url = cluster.url("policytrack");
-    let server = Server::start(&[("DATABASE_URL", url.as_str())], &dir.join("server.log"));
+    let server = Server::start(
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("POLICYTRACK_WEBHOOK_ALLOW_HTTP", "true"),
+            ("POLICYTRACK_WEBHOOK_ALLOW_PRIVATE", "true"),
+            ("POLICYTRACK_WEBHOOK_RETRY_BASE_MS", "100"),
+            ("POLICYTRACK_WEBHOOK_RETRY_MAX_MS", "1000"),
+        ],
+        &dir.join("server.log"),
+    );
     let port = server.port;
     let token = login(port);
     let rec = recommendation_id(port, &token, "TECH-2");
+    let receiver = Receiver::start();
+    let subscribed = http::json(
+        port,
+        "POST",
+        "/api/v1/webhooks",
+        &[("Authorization", &bearer(&token))],
+        &json!({"url": receiver.url(), "event_types": ["recommendation.status_changed"]}),
+    );
+    outcome.expect(
+        subscribed.is_ok_and(|r| r.status == 201),
+        "could not subscribe the webhook receiver",
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let load = Arc::new(Mutex::new(Load::default()));
     let threads = start_load(port, &token, &rec, &stop, &load);
@@ -184,6 +232,18 @@ pub fn run() -> Outcome {
     .filter_map(|h| h["note"].as_str().map(str::to_owned))
     .collect();
     outcome.lost = load.3.iter().filter(|n| !notes.contains(*n)).count() as u64;
+    let undelivered = wait_for_deliveries(&receiver, &load.3, Duration::from_secs(30));
+    outcome.expect(
+        undelivered == 0,
+        format!("{undelivered} acknowledged status changes never reached the webhook receiver"),
+    );
+    outcome.notes.push(format!(
+        "webhooks: {} of {} acknowledged status changes delivered after the outage ({} requests \
+         received, repeats included)",
+        load.3.len() - undelivered,
+        load.3.len(),
+        receiver.bodies().len()
+    ));
     outcome.notes.push(format!(
         "external: {} answered 503 fast (slowest {} ms); recovered {} ms after PostgreSQL restarted",
         load.4,

@@ -1,4 +1,5 @@
-//! 6. Secrets: no password, hash, token or signing key in any response or log line; security
+//! 6. Secrets: no password, hash, token, signing key or webhook secret in any response (but the
+//!    one that creates it) or log line; security
 //!    headers on every response; argon2id at or above OWASP's minimum (m=19456 KiB, t=2, p=1).
 
 use crate::harness::{ADMIN_PASSWORD, JWT_SECRET, Outcome, Server, bearer, get, login, scratch};
@@ -38,12 +39,43 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
         &[],
         &json!({"email": "viewer@reliability.example", "password": "wrong password here"}),
     );
+    let subscribed = http::json(
+        port,
+        "POST",
+        "/api/v1/webhooks",
+        &[("Authorization", &auth)],
+        &json!({"url": "https://hooks.reliability.example/in", "description": "secrets check"}),
+    )
+    .expect("create webhook");
+    outcome.expect(subscribed.status == 201, "could not create a webhook");
+    let webhook = subscribed.json();
+    let webhook_secret = webhook["secret"].as_str().unwrap_or_default().to_owned();
+    let webhook_id = webhook["id"].as_str().unwrap_or_default().to_owned();
+    let pinged = http::json(
+        port,
+        "POST",
+        &format!("/api/v1/webhooks/{webhook_id}/ping"),
+        &[("Authorization", &auth)],
+        &json!({}),
+    );
+    outcome.expect(
+        pinged.is_ok_and(|r| r.status == 202),
+        "could not ping the webhook",
+    );
     let mut bodies: Vec<Vec<u8>> = vec![created.body.clone()];
+    let webhook_paths = [
+        format!("/api/v1/webhooks/{webhook_id}"),
+        format!("/api/v1/webhooks/{webhook_id}/deliveries"),
+    ];
     for path in [
         "/api/v1/users",
         "/api/v1/audit?limit=200",
         "/api/v1/auth/me",
         "/api/v1/recommendations",
+        "/api/v1/webhooks",
+        "/api/v1/events",
+        webhook_paths[0].as_str(),
+        webhook_paths[1].as_str(),
         "/api-docs/openapi.json",
         "/metrics",
     ] {
@@ -74,7 +106,19 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
         ("viewer token", viewer_token),
         ("signing key", JWT_SECRET.to_owned()),
         ("generated signing key file", jwt_file.trim().to_owned()),
+        ("webhook secret", webhook_secret.clone()),
+        (
+            "webhook secret's key",
+            webhook_secret
+                .strip_prefix("whsec_")
+                .unwrap_or_default()
+                .to_owned(),
+        ),
     ];
+    outcome.expect(
+        webhook_secret.starts_with("whsec_") && webhook_secret.len() > 20,
+        "the webhook's secret was not shown when it was created",
+    );
     for body in &bodies {
         let text = String::from_utf8_lossy(body);
         for (name, secret) in &secrets {
@@ -115,8 +159,9 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
         format!("argon2 parameters below OWASP: {params}"),
     );
     outcome.notes.push(format!(
-        "argon2id {params}; {} responses and the logs scanned for 7 secrets",
-        bodies.len()
+        "argon2id {params}; {} responses and the logs scanned for {} secrets",
+        bodies.len(),
+        secrets.len()
     ));
     crate::harness::cleanup(&dir, &mut outcome);
     outcome
