@@ -229,8 +229,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     // Paths and their schemas exist only after collection, so these modifiers run last.
     ConditionalGets.modify(&mut spec);
-    ClientFriendly.modify(&mut spec);
     webhooks::Webhooks.modify(&mut spec);
+    ClientFriendly.modify(&mut spec);
     spec
 }
 
