@@ -12,6 +12,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a receiver's answer is read (the rest is never asked for).
 const READ_LIMIT: usize = 4096;
+const TIMED_OUT: &str = "timed out after 10 s";
 /// How much of a failed answer's body is kept in `last_error`.
 const ERROR_EXCERPT: usize = 200;
 
@@ -56,7 +57,7 @@ impl Sender {
                 false,
             ),
             Ok(Err(error)) => (None, Some(error), true),
-            Err(_) => (None, Some("timed out after 10 s".to_owned()), true),
+            Err(_) => (None, Some(TIMED_OUT.to_owned()), true),
         };
         Attempt {
             started_at,
@@ -84,7 +85,10 @@ impl Sender {
             .insert_header(("webhook-signature", request.signature))
             .send_body(request.body.clone())
             .await
-            .map_err(|e| format!("no answer: {e}"))?;
+            .map_err(|e| match e {
+                awc::error::SendRequestError::Timeout => TIMED_OUT.to_owned(),
+                e => format!("no answer: {e}"),
+            })?;
         let status = response.status().as_u16();
         let mut body = Vec::new();
         while body.len() < READ_LIMIT {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -38,6 +38,8 @@ struct Shared {
     status: AtomicU16,
     /// Answers with 500 to this many requests first.
     failures_left: AtomicUsize,
+    /// How long each answer waits, in milliseconds.
+    delay_ms: AtomicU64,
     stopping: AtomicBool,
 }
 
@@ -86,6 +88,12 @@ impl Receiver {
 
     pub fn answer_with(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Holds each answer back this long (read when a request arrives).
+    pub fn answer_after(&self, delay: Duration) {
+        let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared.delay_ms.store(millis, Ordering::SeqCst);
     }
 
     pub fn fail_next(&self, count: usize) {
@@ -186,6 +194,9 @@ fn handle(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         .lock()
         .expect("lock")
         .push(Received { headers, body });
+    std::thread::sleep(Duration::from_millis(
+        shared.delay_ms.load(Ordering::SeqCst),
+    ));
     let status = match shared
         .failures_left
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

@@ -792,3 +792,73 @@ fn deliveries_pending_at_kill_9_all_arrive_after_the_restart() {
         child.stop();
     });
 }
+
+#[actix_web::test]
+async fn a_hung_receiver_is_cut_off_at_ten_seconds_and_slows_no_request() {
+    let receiver = Receiver::start();
+    receiver.answer_after(Duration::from_secs(12));
+    let app = delivering_app().await;
+    let admin = app.create_user(Role::Admin).await;
+    let (webhook, _) = subscribe(
+        &app,
+        &admin,
+        &receiver.url("/"),
+        &["recommendation.checked_in"],
+    )
+    .await;
+    let webhook_id = webhook["id"].as_str().expect("id").to_owned();
+    let (rec, _) = app.recommendation("POL-1").await;
+    let total = 8;
+    let mut slowest = Duration::ZERO;
+    for n in 0..total {
+        let etag = app
+            .get(&format!("/api/v1/recommendations/{rec}"))
+            .await
+            .header("etag")
+            .expect("etag");
+        let started = std::time::Instant::now();
+        let posted = send(
+            &app,
+            &admin,
+            "POST",
+            &format!("/api/v1/recommendations/{rec}/check-ins"),
+            Some(&etag),
+            json!({"note": format!("While the receiver hangs, {n}.")}),
+        )
+        .await;
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(posted.status, 201);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        slowest < Duration::from_secs(2),
+        "a check-in took {slowest:?} while a delivery hung"
+    );
+    let cut_off = wait_for_deliveries(&app, &admin, &webhook_id, "the attempt cut off", |d| {
+        d.iter().any(|d| {
+            d["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("timed out"))
+        })
+    })
+    .await;
+    let hung = cut_off
+        .iter()
+        .find(|d| {
+            d["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("timed out"))
+        })
+        .expect("the cut-off attempt");
+    let took = hung["last_duration_ms"].as_i64().expect("duration");
+    assert!(
+        (9_500..=11_500).contains(&took),
+        "cut off after {took} ms, not 10 s"
+    );
+    assert_eq!(hung["state"], "pending", "a timed-out delivery is retried");
+    receiver.answer_after(Duration::ZERO);
+    wait_for_deliveries(&app, &admin, &webhook_id, "everything delivered", |d| {
+        d.len() == total && d.iter().all(|d| d["state"] == "delivered")
+    })
+    .await;
+}
