@@ -8,6 +8,7 @@
 //! A delivery is marked delivered only after its receiver answered 2xx: a crash in between
 //! sends it again (at least once; the `webhook-id` lets receivers drop the repeat).
 
+pub mod attempts;
 pub mod outbox;
 pub mod payload;
 pub mod sender;
@@ -17,11 +18,12 @@ use crate::config::WebhookSettings;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::domain::webhook_target::TargetPolicy;
 use crate::webhooks::commands::WAKE_CHANNEL;
+use attempts::{Attempt, Retry};
 use chrono::{DateTime, Utc};
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use outbox::{Attempt, Due, Retry};
+use outbox::Due;
 use sender::{Outgoing, Sender};
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -201,7 +203,8 @@ async fn serve_webhook(
                 }
                 let attempt = attempt(&sender, &webhook.url, &webhook.secret, delivery, id).await;
                 let retry = settings.retry(delivery.attempts + 1, Utc::now());
-                let after = outbox::record(&mut conn, &webhook, delivery, &attempt, retry).await?;
+                let after =
+                    attempts::record(&mut conn, &webhook, delivery, &attempt, retry).await?;
                 if after.disabled || (attempt.unreachable && !attempt.succeeded()) {
                     return Ok(());
                 }

@@ -1,7 +1,7 @@
 //! One HTTP attempt: resolve the receiver's host, refuse addresses the operator has not
 //! allowed, POST the signed body to the checked address, and read at most 4 KiB back.
 
-use super::outbox::Attempt;
+use super::attempts::Attempt;
 use crate::domain::webhook_target::{self, Target, TargetPolicy};
 use actix_web::http::header::{CONTENT_TYPE, USER_AGENT};
 use futures_util::StreamExt;
