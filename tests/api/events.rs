@@ -360,6 +360,7 @@ async fn check_ins_keep_a_dated_note_change_health_alone_and_end_staleness() {
     let viewer = app.create_user(Role::Viewer).await;
     let (id, etag) = app.recommendation("COM-1").await;
     let path = format!("/api/v1/recommendations/{id}/check-ins");
+    let untouched = app.write_fingerprint().await;
     // Not yet assessed: a note is fine, a health is not.
     send(
         &app,
@@ -381,6 +382,11 @@ async fn check_ins_keep_a_dated_note_change_health_alone_and_end_staleness() {
         .await
         .expect("age the recommendation");
     }
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "a refusal changed something"
+    );
     let (_, etag) = app.recommendation("COM-1").await;
     let before = app
         .get(&format!("/api/v1/recommendations/{id}"))
@@ -420,6 +426,11 @@ async fn check_ins_keep_a_dated_note_change_health_alone_and_end_staleness() {
         app.count("check_ins").await,
         0,
         "a refused check-in was kept"
+    );
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "a refused check-in left a trace (audit, event, version)"
     );
     let posted = send(&app, &analyst, "POST", &path, Some(&etag),
         json!({"note": "Industry roundtable held.", "evidence_urls": ["https://example.org/roundtable"], "as_of": "2026-11-20"})).await;

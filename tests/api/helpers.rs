@@ -474,6 +474,34 @@ impl TestApp {
         .expect("count")
     }
 
+    /// Row counts of every table a write leaves a trace in (changes, audit, events, outbox) and
+    /// the sum of the versions of versioned rows: equal before and after a refused write.
+    pub async fn write_fingerprint(&self) -> Vec<i64> {
+        let mut fingerprint = Vec::new();
+        for table in [
+            "audit_events",
+            "events",
+            "deliveries",
+            "check_ins",
+            "status_changes",
+            "milestones",
+            "webhooks",
+        ] {
+            fingerprint.push(self.count(table).await);
+        }
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.pool.get().await.expect("conn");
+        let versions: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT COALESCE((SELECT sum(version) FROM recommendations), 0) \
+               + COALESCE((SELECT sum(version) FROM webhooks), 0))::bigint",
+        ))
+        .get_result(&mut conn)
+        .await
+        .expect("versions");
+        fingerprint.push(versions);
+        fingerprint
+    }
+
     /// SQL statements the server has sent so far (`policytrack_db_statements_total`).
     pub async fn statements(&self) -> u64 {
         let text = String::from_utf8(self.get("/metrics").await.body).expect("utf-8");

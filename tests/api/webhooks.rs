@@ -370,6 +370,7 @@ async fn a_subscription_failing_for_its_whole_allowance_is_disabled_with_an_even
 
     // Disabled: nothing more goes out, and a ping is refused until it is turned on again.
     change_status(&app, &admin, "POL-2", "in_progress").await;
+    let untouched = app.write_fingerprint().await;
     let ping = send(
         &app,
         &admin,
@@ -380,6 +381,11 @@ async fn a_subscription_failing_for_its_whole_allowance_is_disabled_with_an_even
     )
     .await;
     ping.assert_problem(409);
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "a refused ping queued something"
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(receiver.received().len(), attempts_then);
 
@@ -427,7 +433,7 @@ async fn pings_redeliveries_and_the_subscription_lifecycle_are_admin_only() {
     let app = delivering_app().await;
     let admin = app.create_user(Role::Admin).await;
     let analyst = app.create_user(Role::Analyst).await;
-    let hooks_before = app.count("webhooks").await;
+    let untouched = app.write_fingerprint().await;
 
     let refused = send(
         &app,
@@ -443,13 +449,36 @@ async fn pings_redeliveries_and_the_subscription_lifecycle_are_admin_only() {
         .await
         .assert_problem(403);
     assert_eq!(
-        app.count("webhooks").await,
-        hooks_before,
+        app.write_fingerprint().await,
+        untouched,
         "a refusal changes nothing"
     );
 
     let (webhook, secret) = subscribe(&app, &admin, &receiver.url("/in"), &[]).await;
     let id = webhook["id"].as_str().expect("id").to_owned();
+    let untouched = app.write_fingerprint().await;
+    for (method, path) in [
+        ("POST", format!("/api/v1/webhooks/{id}/ping")),
+        ("PATCH", format!("/api/v1/webhooks/{id}")),
+        ("DELETE", format!("/api/v1/webhooks/{id}")),
+    ] {
+        send(
+            &app,
+            &analyst,
+            method,
+            &path,
+            Some("*"),
+            json!({"description": "x"}),
+        )
+        .await
+        .assert_problem(403);
+    }
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "an analyst's refused ping, change or removal changed something"
+    );
+    assert!(receiver.received().is_empty(), "a refused ping was sent");
     let ping = send(
         &app,
         &admin,
@@ -528,6 +557,7 @@ async fn pings_redeliveries_and_the_subscription_lifecycle_are_admin_only() {
         .await
         .header("etag")
         .expect("etag");
+    let untouched = app.write_fingerprint().await;
     let missing = send(
         &app,
         &admin,
@@ -538,6 +568,11 @@ async fn pings_redeliveries_and_the_subscription_lifecycle_are_admin_only() {
     )
     .await;
     missing.assert_problem(428);
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "a 428 changed something"
+    );
     let updated = send(
         &app,
         &admin,
@@ -554,6 +589,7 @@ async fn pings_redeliveries_and_the_subscription_lifecycle_are_admin_only() {
         String::from_utf8_lossy(&updated.body)
     );
     assert_eq!(updated.json()["event_types"], json!(["milestone.overdue"]));
+    let untouched = app.write_fingerprint().await;
     let stale = send(
         &app,
         &admin,
@@ -564,6 +600,20 @@ async fn pings_redeliveries_and_the_subscription_lifecycle_are_admin_only() {
     )
     .await;
     stale.assert_problem(412);
+    let unmatched = app
+        .send_raw(
+            "DELETE",
+            &format!("/api/v1/webhooks/{id}"),
+            &[("Authorization", &admin.bearer())],
+            None,
+        )
+        .await;
+    unmatched.assert_problem(428);
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "a stale change or an unconditional removal changed something"
+    );
     let read = get_as(&app, &admin, &format!("/api/v1/webhooks/{id}"))
         .await
         .json();
@@ -610,6 +660,7 @@ async fn only_public_https_addresses_unless_the_operator_allows_more() {
     config.scheduler_today = chrono::NaiveDate::from_ymd_opt(1990, 1, 1);
     let app = spawn_app_on(clone_template().await, config).await;
     let admin = app.create_user(Role::Admin).await;
+    let untouched = app.write_fingerprint().await;
     for (url, says) in [
         (receiver.url("/"), "https"),
         ("https://127.0.0.1/hook".to_owned(), "loopback"),
@@ -642,6 +693,11 @@ async fn only_public_https_addresses_unless_the_operator_allows_more() {
         );
     }
     assert_eq!(app.count("webhooks").await, 0, "a refusal changes nothing");
+    assert_eq!(
+        app.write_fingerprint().await,
+        untouched,
+        "a refused subscription left a trace"
+    );
 
     // A name is checked where it resolves, at every delivery: localhost is loopback.
     let (webhook, _) = subscribe(
