@@ -21,6 +21,7 @@ STATE_DEPENDENT = [
     (r"query\.cursor", "belongs to another sort order"),
     # A reference to an agency, category or report that does not exist.
     ("agency_id", "no agency "),
+    ("/agency_ids", "no agency "),
     ("/category", "no category "),
     ("/report", "no report "),
     # Two categories of one report with the same slug: uniqueness by one property of the
@@ -37,6 +38,11 @@ STATE_DEPENDENT = [
     # A date after today: valid as a date, not yet as an effective or as-of date.
     ("/effective_on", "must not be in the future"),
     ("/as_of", "must not be in the future"),
+    # A token's last day: today at the earliest, a year from today at the latest.
+    ("/expires_on", "must not be in the past", "create_machine_token"),
+    ("/expires_on", "must be at most a year ahead", "create_machine_token"),
+    # `mine=true` asks for the caller's agencies: an anonymous caller has none to ask for.
+    (r"query\.mine", "needs a signed-in caller"),
     # A health, evidence or target status that the status (asked for, or as stored) rules out.
     ("/health", "only not_started, in_progress and stalled take a health value"),
     ("/health", "a "),

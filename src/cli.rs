@@ -19,8 +19,10 @@ Usage:
   policytrack seed        load the bundled report and agencies where missing
   policytrack openapi [--yaml]
                           print the OpenAPI document (JSON, or YAML)
-  policytrack user create --email E --role viewer|analyst|admin --password-stdin
-                          create a user; the password is read from standard input
+  policytrack user create --email E --role viewer|analyst|reviewer|admin
+                          [--agency CODE]... --password-stdin
+                          create a user (of those agencies); the password is read
+                          from standard input
   policytrack events tail [--from-start] [--type T[,T...]]
                           print new events as JSON lines, as GET /api/v1/events shows
                           them, until stopped (--from-start: every event first)
@@ -36,10 +38,16 @@ pub enum Command {
     Serve,
     Migrate,
     Seed,
-    OpenApi { yaml: bool },
+    OpenApi {
+        yaml: bool,
+    },
     Help,
     Version,
-    CreateUser { email: String, role: Role },
+    CreateUser {
+        email: String,
+        role: Role,
+        agencies: Vec<String>,
+    },
     EventsTail(TailOptions),
 }
 
@@ -83,6 +91,7 @@ fn parse_events_tail(words: &[&str]) -> Result<Command, String> {
 
 fn parse_user_create(words: &[&str]) -> Result<Command, String> {
     let (mut email, mut role, mut stdin) = (None, None, false);
+    let mut agencies = Vec::new();
     let mut rest = words.iter();
     while let Some(word) = rest.next() {
         match *word {
@@ -96,11 +105,21 @@ fn parse_user_create(words: &[&str]) -> Result<Command, String> {
                 )
             }
             "--password-stdin" => stdin = true,
+            "--agency" => agencies.push(
+                rest.next()
+                    .ok_or("--agency needs an agency code")?
+                    .trim()
+                    .to_owned(),
+            ),
             other => return Err(format!("unknown option {other}\n\n{USAGE}")),
         }
     }
     match (email, role, stdin) {
-        (Some(email), Some(role), true) => Ok(Command::CreateUser { email, role }),
+        (Some(email), Some(role), true) => Ok(Command::CreateUser {
+            email,
+            role,
+            agencies,
+        }),
         _ => Err(format!(
             "user create needs --email, --role and --password-stdin\n\n{USAGE}"
         )),
@@ -140,7 +159,11 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::CreateUser { email, role } => {
+        Command::CreateUser {
+            email,
+            role,
+            agencies,
+        } => {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
@@ -155,7 +178,12 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let hash = password::hash(&password)?;
             let database = Database::open(&config)?;
             db::run_migrations_blocking(&database.url)?;
-            let id = runtime()?.block_on(create_user(&database.url, &email, role, &hash))?;
+            let new = users::model::NewUser {
+                email: &email,
+                password_hash: &hash,
+                role,
+            };
+            let id = runtime()?.block_on(create_user(&database.url, new, &agencies))?;
             println!("created {role} {email} ({id})");
             Ok(())
         }
@@ -211,14 +239,19 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-async fn create_user(url: &str, email: &str, role: Role, hash: &str) -> anyhow::Result<uuid::Uuid> {
+async fn create_user(
+    url: &str,
+    new: users::model::NewUser<'_>,
+    agency_codes: &[String],
+) -> anyhow::Result<uuid::Uuid> {
     let mut conn = db::connect(url).await?;
-    let new = users::model::NewUser {
-        email,
-        password_hash: hash,
-        role,
-    };
-    let user = users::commands::create(&mut conn, None, new)
+    let email = new.email;
+    let mut agency_ids = Vec::new();
+    for code in agency_codes {
+        let id = crate::agencies::queries::id_by_code(&mut conn, code).await?;
+        agency_ids.push(id.ok_or_else(|| anyhow::anyhow!("no agency with code {code:?}"))?);
+    }
+    let account = users::commands::create(&mut conn, None, new, &agency_ids)
         .await
         .map_err(|e| match e {
             crate::error::ApiError::Conflict(_) => {
@@ -226,7 +259,7 @@ async fn create_user(url: &str, email: &str, role: Role, hash: &str) -> anyhow::
             }
             other => anyhow::anyhow!("{other}"),
         })?;
-    Ok(user.id)
+    Ok(account.user.id)
 }
 
 /// One line to stdout, flushed, so a reader sees each event as it comes.
@@ -275,13 +308,16 @@ mod tests {
             "A@Example.org",
             "--role",
             "analyst",
+            "--agency",
+            "NASA",
             "--password-stdin",
         ]));
         assert_eq!(
             parsed,
             Ok(Command::CreateUser {
                 email: "a@example.org".into(),
-                role: Role::Analyst
+                role: Role::Analyst,
+                agencies: vec!["NASA".into()],
             })
         );
         assert!(parse(&args(&["user", "create", "--email", "a@example.org"])).is_err());

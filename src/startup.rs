@@ -1,6 +1,7 @@
 //! `Application`: binds the listener and wires the actix app (state, middleware, routes, docs).
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::principals::Principals;
 use crate::config::Config;
 use crate::db::scans::Scans;
 use crate::db::worker_pools::WorkerPools;
@@ -91,6 +92,7 @@ impl Application {
         let config = Arc::new(config);
         let spec = openapi::spec();
         let memo = Memo::default();
+        let principals = Principals::new(read_cache.clone());
         let cached_reads = web::Data::new(read_cache.clone());
         let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
         let spec_yaml: Arc<str> = spec.to_yaml()?.into();
@@ -101,6 +103,7 @@ impl Application {
                 config: Arc::clone(&config),
                 jwt: Arc::clone(&jwt),
                 memo: memo.clone(),
+                principals: principals.clone(),
             };
             let (app, _) = App::new()
                 .into_utoipa_app()

@@ -1,6 +1,7 @@
 //! `AppState`: what every handler may use. A leaf: it names no resource module.
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::principals::Principals;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::Derivation;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Values derived from the data (aggregates), kept while the data they depend on holds.
     pub memo: Memo,
+    /// Who each credential belongs to, kept while the data holds.
+    pub principals: Principals,
 }
 
 impl AppState {

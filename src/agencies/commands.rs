@@ -5,6 +5,7 @@ use super::queries;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{agencies, recommendation_agencies, recommendations};
+use crate::domain::scope::{OutOfScope, Reach, WriteScope};
 use crate::error::ApiError;
 use crate::events::commands::record as record_event;
 use crate::events::model::{EventType, NewEvent, Represent};
@@ -156,4 +157,57 @@ async fn bump_recommendations_of(conn: &mut AsyncPgConnection, agency: Uuid) -> 
     .execute(conn)
     .await
     .map(|_| ())
+}
+
+/// 403 unless `scope` reaches the recommendation for a write of `reach`; 404 when it does
+/// not exist. Call under the recommendation's row lock, so its owners cannot change between
+/// the check and the write.
+pub async fn require_reach(
+    conn: &mut AsyncPgConnection,
+    scope: &WriteScope<'_>,
+    recommendation_id: Uuid,
+    reach: Reach,
+) -> Result<(), ApiError> {
+    require_reach_unless(conn, scope, recommendation_id, reach, false).await
+}
+
+/// As [`require_reach`], except that `owns_it` (the caller's agencies own the milestone
+/// written) is enough on its own, within the token's report.
+pub async fn require_reach_unless(
+    conn: &mut AsyncPgConnection,
+    scope: &WriteScope<'_>,
+    recommendation_id: Uuid,
+    reach: Reach,
+    owns_it: bool,
+) -> Result<(), ApiError> {
+    if scope.is_unlimited() {
+        return Ok(());
+    }
+    let (code, participants) = queries::participants(conn, recommendation_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("recommendation", recommendation_id))?;
+    let refusal = match scope.allows(&participants, reach) {
+        Ok(()) => return Ok(()),
+        Err(OutOfScope::Report) => {
+            return Err(ApiError::Forbidden(format!(
+                "this token is limited to another report than {code}'s"
+            )));
+        }
+        Err(OutOfScope::Agencies(_)) if owns_it => return Ok(()),
+        Err(OutOfScope::Agencies(needed)) => needed,
+    };
+    let codes = queries::codes(conn, &refusal).await?;
+    let who = match reach {
+        Reach::Lead => "leads",
+        Reach::LeadOrSupport => "leads or supports",
+    };
+    Err(ApiError::Forbidden(if codes.is_empty() {
+        format!("no agency {who} {code}: only users without agency limits may make this change")
+    } else {
+        format!(
+            "this change needs an analyst of {} (the agency that {who} {code}); yours are \
+             not among them",
+            codes.join(" or ")
+        )
+    }))
 }

@@ -3,6 +3,8 @@
 use super::model::{Agency, AgencyCountsRow, AgencyFilter};
 use crate::db::literal_limit::LiteralLimitDsl;
 use crate::db::schema::agencies;
+use crate::domain::AgencyRole;
+use crate::domain::scope::Participants;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::{HashMap, HashSet};
@@ -91,4 +93,66 @@ pub async fn counts(
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+/// The report, code and lead, co-lead and supporting agencies of a recommendation, as a
+/// scope check needs them.
+pub async fn participants(
+    conn: &mut AsyncPgConnection,
+    recommendation_id: Uuid,
+) -> QueryResult<Option<(String, Participants)>> {
+    use crate::db::schema::{recommendation_agencies, recommendations};
+    let Some((report, code, lead)) = recommendations::table
+        .find(recommendation_id)
+        .select((
+            recommendations::report_id,
+            recommendations::code,
+            recommendations::lead_agency_id,
+        ))
+        .first::<(Uuid, String, Option<Uuid>)>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let owners: Vec<(Uuid, AgencyRole)> = recommendation_agencies::table
+        .filter(recommendation_agencies::recommendation_id.eq(recommendation_id))
+        .filter(recommendation_agencies::role.eq_any([AgencyRole::CoLead, AgencyRole::Supporting]))
+        .select((
+            recommendation_agencies::agency_id,
+            recommendation_agencies::role,
+        ))
+        .load(conn)
+        .await?;
+    let mut participants = Participants {
+        report,
+        leads: Vec::from_iter(lead),
+        supporting: Vec::new(),
+    };
+    for (agency, role) in owners {
+        match role {
+            AgencyRole::CoLead => participants.leads.push(agency),
+            _ => participants.supporting.push(agency),
+        }
+    }
+    Ok(Some((code, participants)))
+}
+
+/// The codes of `ids`, in code order.
+pub async fn codes(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<String>> {
+    agencies::table
+        .filter(agencies::id.eq_any(ids))
+        .select(agencies::code)
+        .order(agencies::code.asc())
+        .load(conn)
+        .await
+}
+
+pub async fn id_by_code(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Uuid>> {
+    agencies::table
+        .filter(agencies::code.eq(code))
+        .select(agencies::id)
+        .first(conn)
+        .await
+        .optional()
 }

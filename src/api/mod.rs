@@ -1,8 +1,8 @@
 //! Mounts every resource under `/api/v1`, plus the operations endpoints.
 
 use crate::{
-    agencies, audit, auth, events, health, milestones, recommendations, reports, stats, users,
-    webhooks,
+    agencies, audit, auth, events, health, milestones, proposals, recommendations, reports, stats,
+    tokens, users, webhooks,
 };
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,7 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(auth::configure)
             .configure(reports::configure)
             .configure(milestones::configure)
+            .configure(proposals::configure)
             .configure(agencies::configure)
+            .configure(tokens::configure)
             .configure(users::configure)
             .configure(audit::configure)
             .configure(events::configure)

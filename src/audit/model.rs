@@ -1,6 +1,7 @@
 //! The `audit_events` table, and who and what an event records.
 
 use crate::db::schema::audit_events;
+use crate::domain::WriteScope;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -13,6 +14,10 @@ pub struct Actor<'a> {
     pub email: &'a str,
     /// The request's X-Request-Id, when the change comes over HTTP.
     pub request_id: Option<&'a str>,
+    /// How far the actor's writes reach (commands check it under their row locks).
+    pub scope: WriteScope<'a>,
+    /// The user acts through a machine token (events say `token`).
+    pub via_token: bool,
 }
 
 /// One change to record.

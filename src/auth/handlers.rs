@@ -142,7 +142,7 @@ pub async fn create_token(
 #[tracing::instrument(skip_all)]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let account = crate::users::queries::find(&mut conn, user.id)
+    let account = crate::users::queries::find_account(&mut conn, user.id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
     Ok(HttpResponse::Ok().json(UserDto::from(account)))

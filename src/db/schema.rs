@@ -16,6 +16,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        access -> Text,
+        report_id -> Nullable<Uuid>,
+        token_hash -> Bytea,
+        expires_on -> Date,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Uuid,
         occurred_at -> Timestamptz,
@@ -54,6 +68,27 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    closure_proposals (id) {
+        id -> Uuid,
+        recommendation_id -> Uuid,
+        to_status -> Text,
+        health -> Nullable<Text>,
+        note -> Text,
+        evidence_urls -> Array<Text>,
+        effective_on -> Date,
+        state -> Text,
+        proposed_by_id -> Nullable<Uuid>,
+        proposed_by_email -> Text,
+        decided_by_id -> Nullable<Uuid>,
+        decided_by_email -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -175,6 +210,7 @@ diesel::table! {
         target_sort -> Date,
         latest_status_change_id -> Nullable<Uuid>,
         checked_in_at -> Nullable<Timestamptz>,
+        pending_proposal_id -> Nullable<Uuid>,
     }
 }
 
@@ -191,6 +227,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         seq -> Int8,
+        review_closures -> Bool,
     }
 }
 
@@ -207,6 +244,15 @@ diesel::table! {
         actor_id -> Nullable<Uuid>,
         actor_email -> Nullable<Text>,
         recorded_at -> Timestamptz,
+        approved_by_id -> Nullable<Uuid>,
+        approved_by_email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_agencies (user_id, agency_id) {
+        user_id -> Uuid,
+        agency_id -> Uuid,
     }
 }
 
@@ -242,8 +288,11 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_tokens -> reports (report_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(categories -> reports (report_id));
+diesel::joinable!(closure_proposals -> recommendations (recommendation_id));
 diesel::joinable!(check_ins -> recommendations (recommendation_id));
 diesel::joinable!(deliveries -> events (event_id));
 diesel::joinable!(deliveries -> webhooks (webhook_id));
@@ -256,13 +305,17 @@ diesel::joinable!(recommendations -> categories (category_id));
 diesel::joinable!(recommendations -> reports (report_id));
 diesel::joinable!(status_changes -> recommendations (recommendation_id));
 diesel::joinable!(status_changes -> users (actor_id));
+diesel::joinable!(user_agencies -> agencies (agency_id));
+diesel::joinable!(user_agencies -> users (user_id));
 diesel::joinable!(webhooks -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
+    api_tokens,
     audit_events,
     categories,
     check_ins,
+    closure_proposals,
     deadline_firings,
     deliveries,
     events,
@@ -273,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recommendations,
     reports,
     status_changes,
+    user_agencies,
     users,
     webhooks,
 );

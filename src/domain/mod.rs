@@ -1,10 +1,12 @@
 //! The closed vocabularies shared by every resource: statuses, health, priorities, roles.
 
 pub mod derivation;
+pub mod scope;
 pub mod status;
 pub mod vocab;
 pub mod webhook_target;
 
 pub use derivation::Derivation;
+pub use scope::{Reach, WriteScope};
 pub use status::{Health, Status};
-pub use vocab::{AgencyRole, MilestoneStatus, Priority, Role};
+pub use vocab::{AgencyRole, MilestoneStatus, Priority, ProposalState, Role, TokenAccess};

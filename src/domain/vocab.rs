@@ -31,12 +31,31 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
-    /// What a user may do: viewers read, analysts also update tracking data, admins manage
+    /// What a user may do: viewers read, analysts also update tracking data (within their
+    /// agencies, when they have any), reviewers also approve closures, admins manage
     /// everything.
     pub enum Role {
         Viewer => "viewer",
         Analyst => "analyst",
+        Reviewer => "reviewer",
         Admin => "admin",
+    }
+}
+
+crate::text_enum! {
+    /// What a machine token may do beyond what its owner may: `read` never writes.
+    pub enum TokenAccess {
+        Read => "read",
+        Write => "write",
+    }
+}
+
+crate::text_enum! {
+    /// Where a closure proposal stands: waiting for a reviewer, applied, or sent back.
+    pub enum ProposalState {
+        Pending => "pending",
+        Approved => "approved",
+        Returned => "returned",
     }
 }
 
@@ -63,5 +82,7 @@ mod tests {
         json_keys_match(MilestoneStatus::ALL);
         json_keys_match(AgencyRole::ALL);
         json_keys_match(Role::ALL);
+        json_keys_match(TokenAccess::ALL);
+        json_keys_match(ProposalState::ALL);
     }
 }

@@ -9,6 +9,8 @@ use crate::error::ApiError;
 use crate::http::{pagination, params};
 use crate::milestones::dto::{MilestoneDto, milestone_dto};
 use crate::milestones::model::Milestone;
+use crate::proposals::dto::ProposalDto;
+use crate::proposals::model::Proposal;
 use crate::recommendations::dto::{
     CheckInDto, RecommendationDto, StatusChangeDto, recommendation_dto,
 };
@@ -72,6 +74,15 @@ pub struct CheckedIn {
     pub recommendation: RecommendationDto,
     /// The check-in.
     pub check_in: CheckInDto,
+}
+
+/// What a `recommendation.closure_*` event carries.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClosureStep {
+    /// The recommendation after the step (closed, after an approval).
+    pub recommendation: RecommendationDto,
+    /// The proposal after the step.
+    pub proposal: ProposalDto,
 }
 
 /// What a `webhook.disabled` event carries.
@@ -138,6 +149,13 @@ event_schemas! {
     /// An open recommendation went without a status change or check-in for longer than the
     /// stale threshold.
     RecommendationStale => RecommendationStaleEvent: RecommendationDto,
+    /// An analyst proposed closing a recommendation whose report reviews closures.
+    RecommendationClosureProposed => RecommendationClosureProposedEvent: ClosureStep,
+    /// A reviewer approved a closure proposal (a `recommendation.status_changed` event
+    /// records the change itself).
+    RecommendationClosureApproved => RecommendationClosureApprovedEvent: ClosureStep,
+    /// A reviewer sent a closure proposal back.
+    RecommendationClosureReturned => RecommendationClosureReturnedEvent: ClosureStep,
     /// A milestone was added.
     MilestoneCreated => MilestoneCreatedEvent: MilestoneDto,
     /// A milestone changed (not to done).
@@ -298,6 +316,15 @@ impl Represent for Representation {
         json(CheckedIn {
             recommendation: self.dto(view),
             check_in: CheckInDto::from(check_in.clone()),
+        })
+    }
+
+    fn proposal(&self, view: &RecommendationView, proposal: &Proposal) -> serde_json::Value {
+        let r = &view.recommendation;
+        let row = (proposal.clone(), r.code.clone(), r.report_id);
+        json(ClosureStep {
+            recommendation: self.dto(view),
+            proposal: ProposalDto::from(row),
         })
     }
 

@@ -5,6 +5,7 @@ use crate::agencies::model::{Agency, AgencyCountsRow};
 use crate::audit::model::Actor;
 use crate::db::schema::events;
 use crate::milestones::model::Milestone;
+use crate::proposals::model::Proposal;
 use crate::recommendations::model::{CheckIn, RecommendationView, StatusChange};
 use crate::reports::model::ReportView;
 use chrono::{DateTime, Utc};
@@ -41,6 +42,12 @@ pub enum EventType {
     RecommendationCheckedIn,
     #[serde(rename = "recommendation.stale")]
     RecommendationStale,
+    #[serde(rename = "recommendation.closure_proposed")]
+    RecommendationClosureProposed,
+    #[serde(rename = "recommendation.closure_approved")]
+    RecommendationClosureApproved,
+    #[serde(rename = "recommendation.closure_returned")]
+    RecommendationClosureReturned,
     #[serde(rename = "milestone.created")]
     MilestoneCreated,
     #[serde(rename = "milestone.updated")]
@@ -71,6 +78,9 @@ crate::text_enum_impls!(EventType {
     RecommendationStatusChanged => "recommendation.status_changed",
     RecommendationCheckedIn => "recommendation.checked_in",
     RecommendationStale => "recommendation.stale",
+    RecommendationClosureProposed => "recommendation.closure_proposed",
+    RecommendationClosureApproved => "recommendation.closure_approved",
+    RecommendationClosureReturned => "recommendation.closure_returned",
     MilestoneCreated => "milestone.created",
     MilestoneUpdated => "milestone.updated",
     MilestoneCompleted => "milestone.completed",
@@ -121,10 +131,10 @@ impl<'a> EventRecord<'a> {
     pub fn new(actor: Option<Actor<'a>>, event: NewEvent) -> Self {
         Self {
             event_type: event.event_type,
-            actor_kind: if actor.is_some() {
-                ActorKind::User
-            } else {
-                ActorKind::System
+            actor_kind: match actor {
+                Some(a) if a.via_token => ActorKind::Token,
+                Some(_) => ActorKind::User,
+                None => ActorKind::System,
             },
             actor_id: actor.map(|a| a.id),
             actor_email: actor.map(|a| a.email),
@@ -186,6 +196,8 @@ pub trait Represent: Sync {
     fn recommendation(&self, view: &RecommendationView) -> serde_json::Value;
     fn status_change(&self, view: &RecommendationView, change: &StatusChange) -> serde_json::Value;
     fn check_in(&self, view: &RecommendationView, check_in: &CheckIn) -> serde_json::Value;
+    /// A step of a closure proposal: the recommendation as it is after it, and the proposal.
+    fn proposal(&self, view: &RecommendationView, proposal: &Proposal) -> serde_json::Value;
     /// A PATCH: the new representation, what changed (`{field: {from, to}}`) and why.
     fn recommendation_update(
         &self,

@@ -20,6 +20,15 @@ pub fn version_tag(version: i32, variant: &str) -> String {
     }
 }
 
+/// A strong ETag that If-Match accepts (it names `version`) and that still moves when the
+/// body changes without a new version (counts of other rows, derived fields).
+pub fn version_and_body_tag(version: i32, value: &impl Serialize) -> Result<String, ApiError> {
+    let body = serde_json::to_vec(value).map_err(anyhow::Error::from)?;
+    let weak = body_tag(&body);
+    let digest = weak.trim_start_matches("W/").trim_matches('"');
+    Ok(version_tag(version, digest))
+}
+
 /// A weak ETag over a serialized body. foldhash with a fixed seed: the same in every instance
 /// of one build, and far cheaper than SipHash. A different build may tag the same body
 /// differently; a weak tag only costs a client one full answer then.

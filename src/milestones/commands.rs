@@ -1,11 +1,11 @@
 //! Milestone writes, each one transaction with its audit event and the parent's version bump.
 
 use super::model::{Milestone, MilestoneChanges, MilestoneInput};
-use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
+use crate::agencies::commands::{ensure_exist as ensure_agencies_exist, require_reach_unless};
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{milestones, recommendations};
-use crate::domain::MilestoneStatus;
+use crate::domain::{MilestoneStatus, Reach};
 use crate::error::ApiError;
 use crate::events::commands::record as record_event;
 use crate::events::model::{EventType, NewEvent, Represent};
@@ -49,6 +49,8 @@ pub async fn create(
         if exists.is_none() {
             return Err(ApiError::not_found("recommendation", recommendation_id));
         }
+        let owns_it = actor.scope.includes_agency(input.owner_agency_id);
+        require_reach_unless(conn, &actor.scope, recommendation_id, Reach::Lead, owns_it).await?;
         ensure_agencies_exist(conn, "agency_id", &Vec::from_iter(input.owner_agency_id)).await?;
         let position = match input.position {
             Some(position) => position,
@@ -104,7 +106,12 @@ pub async fn update(
     represent: &dyn Represent,
 ) -> Result<Milestone, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = lock_at_version(conn, id, expected).await?;
+        let current = lock_at_version(conn, &actor, id, expected, |current| {
+            let new_owner = changes.owner_agency_id.unwrap_or(current.owner_agency_id);
+            actor.scope.includes_agency(current.owner_agency_id)
+                && actor.scope.includes_agency(new_owner)
+        })
+        .await?;
         if let Some(Some(owner)) = changes.owner_agency_id {
             ensure_agencies_exist(conn, "agency_id", &[owner]).await?;
         }
@@ -171,7 +178,10 @@ pub async fn delete(
     represent: &dyn Represent,
 ) -> Result<(), ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = lock_at_version(conn, id, expected).await?;
+        let current = lock_at_version(conn, &actor, id, expected, |current| {
+            actor.scope.includes_agency(current.owner_agency_id)
+        })
+        .await?;
         diesel::delete(milestones::table.find(id))
             .execute(conn)
             .await?;
@@ -196,10 +206,14 @@ pub async fn delete(
     .await
 }
 
+/// Locks the milestone, checks the actor may write it (its agencies own it, as `owns_it`
+/// tells, or lead its recommendation; 403 before 412) and that it is still at `expected`.
 async fn lock_at_version(
     conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
     id: Uuid,
     expected: i32,
+    owns_it: impl FnOnce(&Milestone) -> bool,
 ) -> Result<Milestone, ApiError> {
     let current: Milestone = milestones::table
         .find(id)
@@ -209,6 +223,15 @@ async fn lock_at_version(
         .await
         .optional()?
         .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
+    let owns_it = owns_it(&current);
+    require_reach_unless(
+        conn,
+        &actor.scope,
+        current.recommendation_id,
+        Reach::Lead,
+        owns_it,
+    )
+    .await?;
     if current.version != expected {
         return Err(ApiError::PreconditionFailed);
     }

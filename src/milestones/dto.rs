@@ -120,6 +120,10 @@ pub struct MilestoneListParams {
     /// Only this recommendation (id).
     #[param(value_type = Option<Uuid>)]
     pub recommendation: Option<String>,
+    /// true: only those the caller's agencies own, or whose recommendation they lead (needs
+    /// a signed-in caller; a user without agencies gets none).
+    #[param(value_type = Option<bool>)]
+    pub mine: Option<String>,
     /// Page size, 1 to 200 (default 50; a CSV export without it holds up to 10,000 rows).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
@@ -155,6 +159,7 @@ impl MilestoneListParams {
                 self.recommendation.as_deref(),
                 "a UUID",
             )?,
+            among_agencies: None,
         };
         Ok(MilestoneListQuery {
             filters,

@@ -57,13 +57,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn list_milestones(
     state: web::Data<AppState>,
     req: HttpRequest,
-    _access: ReadAccess,
+    access: ReadAccess,
     params: web::Query<MilestoneListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let as_csv = csv::wanted(&req, params.format.as_deref())?;
     let bom = params::param("bom", params.bom.as_deref(), "true or false")?.unwrap_or(false);
-    let query = params.into_query(as_csv)?;
+    let mine = params::param("mine", params.mine.as_deref(), "true or false")?;
+    let mut query = params.into_query(as_csv)?;
+    query.filters.among_agencies = access.mine(mine.unwrap_or(false))?;
     let today = state.derivation().today();
     let mut conn = state.db.scan().await?;
     let rows = queries::list(&mut conn, &query, today).await?;

@@ -79,6 +79,9 @@ pub struct MilestoneFilters {
     pub due_after: Option<NaiveDate>,
     pub report: Option<ReportRef>,
     pub recommendation: Option<Uuid>,
+    /// Owned by one of these agencies, or on a recommendation one of them leads
+    /// (`mine=true`: the caller's).
+    pub among_agencies: Option<Vec<Uuid>>,
 }
 
 /// One validated request for a page of the list.

@@ -3,8 +3,8 @@
 use super::model::{Milestone, MilestoneListQuery, MilestoneRow};
 use crate::agencies::model::AgencyRef;
 use crate::db::literal_limit::LiteralLimitDsl;
-use crate::db::schema::{agencies, milestones, recommendations, reports};
-use crate::domain::MilestoneStatus;
+use crate::db::schema::{agencies, milestones, recommendation_agencies, recommendations, reports};
+use crate::domain::{AgencyRole, MilestoneStatus};
 use crate::reports::model::ReportRef;
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -58,6 +58,18 @@ pub async fn list(
         Some(AgencyRef::Id(id)) => query = query.filter(milestones::owner_agency_id.eq(*id)),
         Some(AgencyRef::Code(code)) => query = query.filter(agencies::code.eq(code.clone())),
         None => {}
+    }
+    if let Some(ids) = &f.among_agencies {
+        let co_led = recommendation_agencies::table
+            .filter(recommendation_agencies::agency_id.eq_any(ids.clone()))
+            .filter(recommendation_agencies::role.eq(AgencyRole::CoLead))
+            .select(recommendation_agencies::recommendation_id);
+        query = query.filter(
+            milestones::owner_agency_id
+                .eq_any(ids.clone())
+                .or(recommendations::lead_agency_id.eq_any(ids.clone()))
+                .or(milestones::recommendation_id.eq_any(co_led)),
+        );
     }
     let open = [MilestoneStatus::Planned, MilestoneStatus::InProgress];
     match f.overdue {

@@ -59,6 +59,9 @@ where
                 Ok(access) => access,
                 Err(error) => return Ok(req.error_response(error)),
             };
+            if let Some(user) = &access.0 {
+                req.extensions_mut().insert(super::Caller(user.id));
+            }
             req.extensions_mut().insert(access);
             let today = chrono::Utc::now().date_naive();
             match cache.lookup(req.request(), today).await {

@@ -21,6 +21,7 @@ mod watch;
 
 pub use middleware::{ReadCached, invalidate_after_writes};
 
+use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
@@ -29,6 +30,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The signed-in caller of a cached read, as the middleware found it (request extension).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub uuid::Uuid);
 
 /// Cheap to clone: every worker holds the same cache.
 #[derive(Clone, Default)]
@@ -141,6 +146,14 @@ impl ReadCache {
         }
     }
 
+    /// The data generation, while a snapshot check recent enough to trust says it holds
+    /// (`None` with the cache off, or no reads arriving to keep the watcher checking). Other
+    /// per-instance caches (the callers' identities) stamp their values with it, so they
+    /// follow the same changes.
+    pub fn current_generation(&self) -> Option<u64> {
+        self.shared.as_ref()?.current_generation()
+    }
+
     /// The data changed through this instance: nothing cached before now may be served.
     pub fn invalidate(&self) {
         if let Some(shared) = &self.shared {
@@ -205,5 +218,10 @@ fn key_of(req: &HttpRequest) -> String {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    format!("{}?{}|{accept}", req.path(), req.query_string())
+    // `mine=` answers depend on who asks: such entries are the caller's own.
+    let caller = match req.extensions().get::<Caller>() {
+        Some(Caller(id)) if req.query_string().contains("mine=") => id.to_string(),
+        _ => String::new(),
+    };
+    format!("{}?{}|{accept}|{caller}", req.path(), req.query_string())
 }

@@ -14,6 +14,9 @@ use std::time::Duration;
 
 /// How long an idle watcher sleeps before checking whether the cache still exists.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
+/// After this many idle waits in a row the watcher lets its connection go: a quiet instance
+/// holds no connection for it (the next read reconnects, off the request path).
+const IDLE_WAITS_BEFORE_DISCONNECT: u32 = 10;
 /// Bounds one snapshot check, and the pause before reconnecting after a failure.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
@@ -38,12 +41,21 @@ pub(super) fn spawn(shared: Weak<Shared>, database_url: String, interval: Durati
 async fn watch(shared: Weak<Shared>, database_url: String, interval: Duration) {
     let mut conn: Option<AsyncPgConnection> = None;
     let mut last_snapshot: Option<String> = None;
+    let mut idle_waits = 0u32;
     // Ends when the cache is dropped (the server stopped).
     while let Some(cache) = shared.upgrade() {
         if !cache.demand.swap(false, Ordering::AcqRel) {
+            idle_waits = idle_waits.saturating_add(1);
+            if idle_waits >= IDLE_WAITS_BEFORE_DISCONNECT && conn.is_some() {
+                // Nothing is known of what happens while disconnected: start over.
+                conn = None;
+                last_snapshot = None;
+                cache.generation.fetch_add(1, Ordering::SeqCst);
+            }
             let _ = tokio::time::timeout(IDLE_WAIT, cache.wake.notified()).await;
             continue;
         }
+        idle_waits = 0;
         let began = cache.now_ms().max(1);
         let checked = tokio::time::timeout(CHECK_TIMEOUT, snapshot(&mut conn, &database_url)).await;
         let pause =

@@ -1,6 +1,6 @@
 //! Report writes (admins): a report with its categories.
 
-use super::model::{NewCategory, Report, ReportInput};
+use super::model::{NewCategory, Report, ReportChanges, ReportInput, ReportView};
 use super::queries;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
@@ -65,4 +65,72 @@ pub async fn create(
         Ok(report.id)
     })
     .await
+}
+
+/// Applies `changes` when the report is still at `expected` version.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    id: Uuid,
+    expected: i32,
+    changes: &ReportChanges,
+    represent: &dyn Represent,
+) -> Result<ReportView, ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let before: Report = reports::table
+            .find(id)
+            .select(Report::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("report", id))?;
+        if before.version != expected {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let updated: Report = diesel::update(reports::table.find(id))
+            .set((
+                changes,
+                reports::version.eq(reports::version + 1),
+                reports::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Report::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(ApiError::conflict_as("a report with this slug exists"))?;
+        record(
+            conn,
+            Some(actor),
+            Change {
+                action: "update_report",
+                entity_type: "report",
+                entity_id: id,
+                before: snapshot(&before),
+                after: snapshot(&updated),
+            },
+        )
+        .await?;
+        let view = queries::find(conn, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("report", id))?;
+        let event = NewEvent {
+            event_type: EventType::ReportUpdated,
+            report_id: Some(id),
+            recommendation_id: None,
+            data: represent.report(&view),
+        };
+        record_event(conn, Some(actor), event).await?;
+        Ok(view)
+    })
+    .await
+}
+
+/// Whether the report of recommendation `recommendation_id` has its closures reviewed.
+pub async fn reviews_closures(
+    conn: &mut AsyncPgConnection,
+    recommendation_id: Uuid,
+) -> Result<bool, ApiError> {
+    Ok(queries::reviews_closures(conn, recommendation_id)
+        .await?
+        .unwrap_or(false))
 }

@@ -1,6 +1,6 @@
 //! Report request and response bodies, and their conversions.
 
-use super::model::{CategoryBrief, NewReport, ReportInput, ReportView};
+use super::model::{CategoryBrief, NewReport, ReportChanges, ReportInput, ReportView};
 use crate::error::ApiError;
 use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX};
 use crate::recommendations::model::NewRecommendationInput;
@@ -65,6 +65,9 @@ pub struct ReportDto {
     pub source_url: Option<String>,
     /// Summary.
     pub summary: String,
+    /// Whether an analyst's move to a closed status waits for a reviewer's approval (a
+    /// proposal) instead of applying at once.
+    pub review_closures: bool,
     /// Its categories in order.
     pub categories: Vec<CategoryDto>,
     /// Number of recommendations.
@@ -101,6 +104,7 @@ impl From<ReportView> for ReportDto {
             published_on: r.published_on,
             source_url: r.source_url,
             summary: r.summary,
+            review_closures: r.review_closures,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -217,6 +221,80 @@ impl TryFrom<CreateReportRequest> for ReportInput {
                 source_url: body.source_url,
                 summary: body.summary,
             },
+        })
+    }
+}
+
+/// Changes to a report; absent fields stay as they are (admins only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"review_closures": true}))]
+pub struct UpdateReportRequest {
+    /// New unique short name: lower-case letters, digits, `-` (at most 64).
+    #[schema(max_length = 64, pattern = "^[a-z0-9][a-z0-9-]{0,63}$")]
+    pub slug: Option<String>,
+    /// Title (1 to 300 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
+    pub title: Option<String>,
+    /// Publisher (1 to 300 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
+    pub publisher: Option<String>,
+    /// Publication date (null to clear).
+    #[serde(default, deserialize_with = "crate::http::validate::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub published_on: Option<Option<NaiveDate>>,
+    /// Where to read it, an http or https URL (null to clear).
+    #[serde(default, deserialize_with = "crate::http::validate::double_option")]
+    #[schema(
+        value_type = Option<String>,
+        max_length = 2000,
+        pattern = "^https?://[^\\s\\x00-\\x1f\\x7f-\\x9f]+$"
+    )]
+    pub source_url: Option<Option<String>>,
+    /// Summary (at most 10,000 characters).
+    #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
+    pub summary: Option<String>,
+    /// true: an analyst's move to a closed status becomes a proposal a reviewer approves.
+    pub review_closures: Option<bool>,
+}
+
+impl TryFrom<UpdateReportRequest> for ReportChanges {
+    type Error = ApiError;
+
+    fn try_from(body: UpdateReportRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        if let Some(slug) = &body.slug {
+            checks.slug("/slug", slug, 64);
+        }
+        if let Some(title) = &body.title {
+            checks.text("/title", title.trim(), 1, TITLE_MAX);
+        }
+        if let Some(publisher) = &body.publisher {
+            checks.text("/publisher", publisher.trim(), 1, TITLE_MAX);
+        }
+        if let Some(summary) = &body.summary {
+            checks.text("/summary", summary, 0, NOTE_MAX);
+        }
+        if let Some(Some(url)) = &body.source_url {
+            checks.url("/source_url", url);
+        }
+        checks.finish()?;
+        Ok(Self {
+            slug: body.slug,
+            title: body.title.map(|t| t.trim().to_owned()),
+            publisher: body.publisher.map(|p| p.trim().to_owned()),
+            published_on: body.published_on,
+            source_url: body.source_url,
+            summary: body.summary,
+            review_closures: body.review_closures,
         })
     }
 }

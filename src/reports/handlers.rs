@@ -1,14 +1,17 @@
 //! Report endpoints.
 
 use super::commands;
-use super::dto::{CreateRecommendationRequest, CreateReportRequest, ReportDto, ReportListParams};
-use super::model::ReportInput;
+use super::dto::{
+    CreateRecommendationRequest, CreateReportRequest, ReportDto, ReportListParams,
+    UpdateReportRequest,
+};
+use super::model::{ReportChanges, ReportInput};
 use super::queries;
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::events::dto::Representation;
-use crate::http::conditional::{json_with_etag, version_tag};
+use crate::http::conditional::{self, json_with_etag, version_and_body_tag, version_tag};
 use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
@@ -18,7 +21,7 @@ use crate::recommendations::model::NewRecommendationInput;
 use crate::recommendations::model::listing::Embeds;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -27,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_reports)
         .service(get_report)
         .service(create_report)
+        .service(update_report)
         .service(create_report_recommendation);
 }
 
@@ -90,7 +94,59 @@ pub async fn get_report(
     let view = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("report", id))?;
-    json_with_etag(&req, &ReportDto::from(view), None)
+    let dto = ReportDto::from(view);
+    let etag = version_and_body_tag(dto.version, &dto)?;
+    json_with_etag(&req, &dto, Some(etag))
+}
+
+/// Update a report
+///
+/// Changes its details, its slug, or whether closures are reviewed (`review_closures`: an
+/// analyst's move to a closed status then waits for a reviewer). Admins only; needs If-Match
+/// with the report's ETag.
+#[utoipa::path(
+    tag = "reports",
+    params(
+        ("id" = Uuid, Path, description = "Report id"),
+        ("If-Match" = String, Header, description = "The report's ETag as last read"),
+    ),
+    request_body = UpdateReportRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated report", body = ReportDto,
+            headers(("ETag" = String, description = "The new version tag"))),
+        r::VersionedWriteErrors,
+        (status = 409, response = r::Conflict),
+    )
+)]
+#[patch("/reports/{id}")]
+#[tracing::instrument(skip_all)]
+pub async fn update_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<UpdateReportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let expected = conditional::required_version(&req)?;
+    let changes = ReportChanges::try_from(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let represent = Representation::new(state.derivation());
+    let view = commands::update(
+        &mut conn,
+        user.actor(),
+        id.into_inner(),
+        expected,
+        &changes,
+        &represent,
+    )
+    .await?;
+    let dto = ReportDto::from(view);
+    let etag = version_and_body_tag(dto.version, &dto)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .json(dto))
 }
 
 /// Create a report

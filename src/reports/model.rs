@@ -18,6 +18,20 @@ pub struct Report {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub review_closures: bool,
+}
+
+/// A validated change to a report; absent fields stay as they are.
+#[derive(Debug, Clone, Default, AsChangeset, serde::Serialize)]
+#[diesel(table_name = reports)]
+pub struct ReportChanges {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub published_on: Option<Option<NaiveDate>>,
+    pub source_url: Option<Option<String>>,
+    pub summary: Option<String>,
+    pub review_closures: Option<bool>,
 }
 
 #[derive(Debug, Clone, Insertable, serde::Serialize)]

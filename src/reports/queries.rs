@@ -102,3 +102,20 @@ async fn with_categories(
         })
         .collect())
 }
+
+/// Whether the report of recommendation `recommendation_id` reviews closures (`None`: no
+/// such recommendation). A share lock: the setting cannot change before the caller commits.
+pub async fn reviews_closures(
+    conn: &mut AsyncPgConnection,
+    recommendation_id: Uuid,
+) -> QueryResult<Option<bool>> {
+    use crate::db::schema::recommendations;
+    reports::table
+        .inner_join(recommendations::table)
+        .filter(recommendations::id.eq(recommendation_id))
+        .select(reports::review_closures)
+        .for_share()
+        .first(conn)
+        .await
+        .optional()
+}

@@ -1,6 +1,6 @@
 //! User request and response bodies. No response ever carries the password hash.
 
-use super::model::{User, UserInput, UserUpdate};
+use super::model::{Account, UserInput, UserUpdate};
 use crate::auth::password;
 use crate::domain::Role;
 use crate::error::ApiError;
@@ -21,6 +21,10 @@ pub struct UserDto {
     pub role: Role,
     /// A disabled user cannot log in, and its tokens stop working.
     pub disabled: bool,
+    /// The agencies the user belongs to. An analyst with any may change only their work:
+    /// status, owners, priority and target date of recommendations they lead, check-ins on
+    /// those they lead or support, milestones they own or whose recommendation they lead.
+    pub agency_ids: Vec<Uuid>,
     /// Increments on every change; the ETag carries it.
     pub version: i32,
     /// When the account was created.
@@ -29,13 +33,15 @@ pub struct UserDto {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<User> for UserDto {
-    fn from(u: User) -> Self {
+impl From<Account> for UserDto {
+    fn from(account: Account) -> Self {
+        let u = account.user;
         Self {
             id: u.id,
             email: u.email,
             role: u.role,
             disabled: u.disabled,
+            agency_ids: account.agency_ids,
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
@@ -56,6 +62,10 @@ pub struct CreateUserRequest {
     /// Initial password, 12 to 1024 characters.
     #[schema(min_length = 12, max_length = 1024, pattern = "^[^\\x00]*$")]
     pub password: String,
+    /// The agencies the user belongs to (default none: an analyst without agencies may
+    /// change any recommendation).
+    #[schema(max_items = 50)]
+    pub agency_ids: Option<Vec<Uuid>>,
 }
 
 impl TryFrom<CreateUserRequest> for UserInput {
@@ -68,11 +78,14 @@ impl TryFrom<CreateUserRequest> for UserInput {
         if let Some(problem) = password::check_strength(&body.password) {
             checks.fail_if(true, "/password", problem);
         }
+        let agency_ids = body.agency_ids.unwrap_or_default();
+        checks.fail_if(agency_ids.len() > 50, "/agency_ids", "at most 50 agencies");
         checks.finish()?;
         Ok(Self {
             email,
             role: body.role,
             password: body.password,
+            agency_ids,
         })
     }
 }
@@ -86,9 +99,13 @@ pub struct UpdateUserRequest {
     pub role: Option<Role>,
     /// Disable (true) or enable (false) the account; disabling revokes its tokens.
     pub disabled: Option<bool>,
-    /// New password (12 to 1024 characters); revokes earlier tokens.
+    /// New password (12 to 1024 characters); revokes earlier session tokens (machine
+    /// tokens stay: revoke them one by one).
     #[schema(min_length = 12, max_length = 1024, pattern = "^[^\\x00]*$")]
     pub password: Option<String>,
+    /// The whole new set of agencies the user belongs to (`[]`: none).
+    #[schema(max_items = 50)]
+    pub agency_ids: Option<Vec<Uuid>>,
 }
 
 impl TryFrom<UpdateUserRequest> for UserUpdate {
@@ -99,11 +116,14 @@ impl TryFrom<UpdateUserRequest> for UserUpdate {
         if let Some(problem) = body.password.as_deref().and_then(password::check_strength) {
             checks.fail_if(true, "/password", problem);
         }
+        let too_many = body.agency_ids.as_ref().is_some_and(|ids| ids.len() > 50);
+        checks.fail_if(too_many, "/agency_ids", "at most 50 agencies");
         checks.finish()?;
         Ok(Self {
             role: body.role,
             disabled: body.disabled,
             password: body.password,
+            agency_ids: body.agency_ids,
         })
     }
 }

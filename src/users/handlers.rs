@@ -59,7 +59,8 @@ pub async fn list_users(
     let after = pagination::cursor::<String>(params.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     let rows = queries::list(&mut conn, after.as_deref(), limit).await?;
-    let page = pagination::into_page(rows, limit, |u| u.email.clone(), UserDto::from);
+    let rows = queries::with_agencies(&mut conn, rows).await?;
+    let page = pagination::into_page(rows, limit, |a| a.user.email.clone(), UserDto::from);
     let mut response = json_with_etag(&req, &page, None)?;
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
@@ -96,7 +97,8 @@ pub async fn create_user(
         password_hash: &hash,
         role: input.role,
     };
-    let created = UserDto::from(commands::create(&mut conn, Some(user.actor()), new).await?);
+    let created = commands::create(&mut conn, Some(user.actor()), new, &input.agency_ids).await?;
+    let created = UserDto::from(created);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
         .insert_header((header::ETAG, version_tag(created.version, "")))
@@ -128,17 +130,19 @@ pub async fn get_user(
     user.require(Role::Admin)?;
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
-    let found = queries::find(&mut conn, id)
+    let found = queries::find_account(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("user", id))?;
-    let etag = version_tag(found.version, "");
+    let etag = version_tag(found.user.version, "");
     json_with_etag(&req, &UserDto::from(found), Some(etag))
 }
 
 /// Update a user
 ///
-/// Changes role, disabled flag or password. Disabling or a new password revokes every token
-/// issued before. Needs If-Match with the user's ETag.
+/// Changes role, disabled flag, password or agencies (admins only). Disabling revokes every
+/// token of the user (session and machine); a new password revokes earlier session tokens.
+/// Setting `agency_ids` limits an analyst to those agencies' work. Needs If-Match with the
+/// user's ETag.
 #[utoipa::path(
     tag = "users",
     params(
@@ -172,6 +176,7 @@ pub async fn update_user(
         role: update.role,
         disabled: update.disabled,
         password_hash,
+        agency_ids: update.agency_ids,
     };
     let mut conn = state.db.conn().await?;
     let updated = commands::update(&mut conn, user.actor(), id.into_inner(), expected, &changes)

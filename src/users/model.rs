@@ -28,11 +28,20 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
+/// An account with the agencies it belongs to.
+#[derive(Clone)]
+pub struct Account {
+    pub user: User,
+    /// Ordered by id.
+    pub agency_ids: Vec<Uuid>,
+}
+
 /// A validated new account; the password is hashed before it is stored.
 pub struct UserInput {
     pub email: String,
     pub role: Role,
     pub password: String,
+    pub agency_ids: Vec<Uuid>,
 }
 
 /// A validated change to an account; a new password is hashed before it is stored.
@@ -40,6 +49,7 @@ pub struct UserUpdate {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub password: Option<String>,
+    pub agency_ids: Option<Vec<Uuid>>,
 }
 
 /// Fields an admin may change; a new hash or disabling also bumps the token generation.
@@ -48,6 +58,8 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
+    /// The whole new set of agencies.
+    pub agency_ids: Option<Vec<Uuid>>,
 }
 
 impl UserChanges {

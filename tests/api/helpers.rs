@@ -359,9 +359,11 @@ impl TestApp {
                 password_hash: test_password_hash(),
                 role,
             },
+            &[],
         )
         .await
-        .expect("insert user");
+        .expect("insert user")
+        .user;
         let token = self.login(&email, TEST_PASSWORD).await;
         assert_eq!(
             token.status,
@@ -500,6 +502,25 @@ impl TestApp {
         .expect("versions");
         fingerprint.push(versions);
         fingerprint
+    }
+
+    /// Runs `sql` straight on the database (to set up what no endpoint may do).
+    pub async fn execute(&self, sql: &str) {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.pool.get().await.expect("conn");
+        diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
+    }
+
+    /// The one text value `sql` selects.
+    pub async fn query_text(&self, sql: &str) -> String {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.pool.get().await.expect("conn");
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(&format!(
+            "({sql})"
+        )))
+        .get_result(&mut conn)
+        .await
+        .expect(sql)
     }
 
     /// SQL statements the server has sent so far (`policytrack_db_statements_total`).

@@ -1,5 +1,6 @@
 //! Integration tests: the real HTTP stack against real PostgreSQL.
 
+mod access;
 mod agencies;
 mod architecture;
 mod auth;
@@ -16,6 +17,7 @@ mod jobs_process;
 mod lifecycle;
 mod milestones;
 mod openapi;
+mod proposals;
 mod read_cache;
 mod reads;
 mod recommendations;

@@ -5,6 +5,7 @@ use crate::audit::commands::snapshot;
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{check_ins, recommendations};
 use crate::domain::Health;
+use crate::domain::Reach;
 use crate::error::ApiError;
 use crate::events::model::{EventType, Represent};
 use crate::recommendations::model::listing::Embeds;
@@ -39,7 +40,7 @@ pub async fn check_in(
     represent: &dyn Represent,
 ) -> Result<(CheckIn, RecommendationView), ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = lock_at_version(conn, id, expected).await?;
+        let current = lock_at_version(conn, &actor, Reach::LeadOrSupport, id, expected).await?;
         if input.health.is_some() && !current.status.takes_health() {
             return Err(ApiError::invalid(
                 "/health",

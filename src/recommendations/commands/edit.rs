@@ -5,6 +5,7 @@ use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
 use crate::audit::commands::snapshot;
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{recommendation_agencies, recommendations};
+use crate::domain::Reach;
 use crate::domain::{AgencyRole, Priority};
 use crate::error::ApiError;
 use crate::events::model::{EventType, Represent};
@@ -38,7 +39,7 @@ pub async fn update(
     represent: &dyn Represent,
 ) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = lock_at_version(conn, id, expected).await?;
+        let current = lock_at_version(conn, &actor, Reach::Lead, id, expected).await?;
         let before = queries::find(conn, id, Embeds::SUPPORTING)
             .await?
             .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;

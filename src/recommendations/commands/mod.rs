@@ -9,14 +9,16 @@ mod status;
 
 pub use check_in::check_in;
 pub use edit::update;
-pub use status::change_status;
+pub use status::{Authors, apply as apply_status_change, change_status, check_move};
 
 use super::model::listing::Embeds;
 use super::model::{NewRecommendation, NewRecommendationInput, Recommendation, RecommendationView};
 use super::queries;
+use crate::agencies::commands::require_reach;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{recommendations, reports};
+use crate::domain::Reach;
 use crate::error::ApiError;
 use crate::events::commands::record as record_event;
 use crate::events::model::{EventType, NewEvent, Represent};
@@ -28,11 +30,28 @@ use uuid::Uuid;
 
 const RESOURCE: &str = "recommendation";
 
-/// Locks the recommendation and checks it is still at `expected` version.
-pub(super) async fn lock_at_version(
+/// Locks the recommendation, checks the actor's scope reaches it for a write of `reach` (403
+/// before 412: a refusal tells nothing of versions) and that it is still at `expected`.
+pub async fn lock_at_version(
     conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    reach: Reach,
     id: Uuid,
     expected: i32,
+) -> Result<Recommendation, ApiError> {
+    let current = lock(conn, actor, reach, id).await?;
+    if current.version != expected {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(current)
+}
+
+/// Locks the recommendation and checks the actor's scope reaches it for a write of `reach`.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor<'_>,
+    reach: Reach,
+    id: Uuid,
 ) -> Result<Recommendation, ApiError> {
     let current: Recommendation = recommendations::table
         .find(id)
@@ -42,9 +61,7 @@ pub(super) async fn lock_at_version(
         .await
         .optional()?
         .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
-    if current.version != expected {
-        return Err(ApiError::PreconditionFailed);
-    }
+    require_reach(conn, &actor.scope, id, reach).await?;
     Ok(current)
 }
 
@@ -121,7 +138,7 @@ pub async fn create(
 /// one pipeline, then records the event `event` makes of it. Call last in the write's
 /// transaction: read after COMMIT, the representation could already show a concurrent
 /// writer's next version, and two writers would be answered with the same ETag.
-pub(super) async fn recorded_view(
+pub async fn recorded_view(
     conn: &AsyncPgConnection,
     actor: Actor<'_>,
     change: Change<'_>,
@@ -140,7 +157,7 @@ pub(super) async fn recorded_view(
 }
 
 /// An event about the recommendation `view` shows.
-pub(super) fn event(
+pub fn event(
     event_type: EventType,
     view: &RecommendationView,
     data: serde_json::Value,

@@ -42,9 +42,12 @@ pub struct StatusChangeDto {
     pub evidence_urls: Vec<String>,
     /// The date the change took effect.
     pub effective_on: NaiveDate,
-    /// Who recorded it (email), if known.
+    /// Who recorded it (email), if known; for a reviewed closure, who proposed it.
     #[schema(required = true)]
     pub actor: Option<String>,
+    /// For a reviewed closure, who approved it (email).
+    #[schema(required = true)]
+    pub approved_by: Option<String>,
     /// When it was recorded.
     #[serde(serialize_with = "crate::http::timestamp::serialize")]
     pub recorded_at: DateTime<Utc>,
@@ -135,6 +138,9 @@ pub struct RecommendationDto {
     #[schema(required = true)]
     #[serde(serialize_with = "crate::http::timestamp::option::serialize")]
     pub status_changed_at: Option<DateTime<Utc>>,
+    /// The closure proposal waiting for a reviewer (`GET /api/v1/proposals/{id}`), if any.
+    #[schema(required = true)]
+    pub pending_proposal: Option<Uuid>,
     /// Increments on every change; the ETag carries it.
     pub version: i32,
     /// When it was created.
@@ -166,6 +172,7 @@ impl From<StatusChange> for StatusChangeDto {
             evidence_urls: c.evidence_urls,
             effective_on: c.effective_on,
             actor: c.actor_email,
+            approved_by: c.approved_by_email,
             recorded_at: c.recorded_at,
         }
     }
@@ -213,6 +220,7 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
         priority: r.priority,
         target_on: r.target_on,
         status_changed_at: r.status_changed_at,
+        pending_proposal: r.pending_proposal_id,
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,

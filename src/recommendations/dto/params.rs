@@ -112,6 +112,10 @@ pub struct RecommendationListParams {
         pattern = "^[^\\x00]*$"
     )]
     pub q: Option<String>,
+    /// true: only those the caller's agencies lead or support (needs a signed-in caller; a
+    /// user without agencies gets none).
+    #[param(value_type = Option<bool>)]
+    pub mine: Option<String>,
     /// Sort: `code` (report order, default), `updated_at`, `status`, `target_on`, `relevance`
     /// (full-text rank with `q`; report order without); prefix `-` for descending.
     #[param(value_type = Option<RecommendationSort>, example = "-updated_at")]
@@ -223,6 +227,7 @@ impl RecommendationListParams {
             lead_agency: lead_agency.map(AgencyRef::parse),
             agency: agency.map(AgencyRef::parse),
             country: self.country.as_ref().map(|c| c.to_uppercase()),
+            among_agencies: None,
             overdue: params::param("overdue", self.overdue.as_deref(), "true or false")?,
             target_before: params::param(
                 "target_before",

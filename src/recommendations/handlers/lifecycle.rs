@@ -7,6 +7,8 @@ use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::json::Json;
 use crate::http::responses as r;
+use crate::proposals::commands as proposals;
+use crate::proposals::dto::ProposalDto;
 use crate::recommendations::commands;
 use crate::recommendations::dto::requests::ChangeStatusRequest;
 use crate::recommendations::dto::{
@@ -14,6 +16,7 @@ use crate::recommendations::dto::{
 };
 use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::queries;
+use crate::reports::commands::reviews_closures;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -78,6 +81,12 @@ pub async fn list_transitions(
 /// Records a status change (and health) with its note and evidence, appends it to the
 /// append-only history and the audit log in one transaction, and returns the updated
 /// recommendation with its new ETag. Needs If-Match with the recommendation's ETag.
+///
+/// Analysts, reviewers and admins. An analyst with agencies may change only recommendations
+/// one of its agencies leads (403 names the agency needed). When the report reviews closures
+/// (`review_closures`), an analyst's move to a closed status is not applied: it becomes a
+/// proposal (202, `Location` to it) that a reviewer approves; reviewers and admins close
+/// directly.
 #[utoipa::path(
     tag = "recommendations",
     params(
@@ -89,6 +98,8 @@ pub async fn list_transitions(
     responses(
         (status = 200, description = "The updated recommendation", body = RecommendationDto,
             headers(("ETag" = String, description = "The new version tag"))),
+        (status = 202, description = "A closure proposal waiting for a reviewer", body = ProposalDto,
+            headers(("Location" = String, description = "URL of the proposal"))),
         r::VersionedWriteErrors,
         (status = 409, response = r::Conflict),
     )
@@ -107,15 +118,26 @@ pub async fn change_status(
     let derivation = state.derivation();
     let input = body.into_inner().validate(derivation.today())?;
     let embeds = Embeds::DETAIL_DEFAULT;
+    let id = id.into_inner();
+    let represent = Representation::new(derivation);
     let mut conn = state.db.conn().await?;
+    let closes_directly = user.role >= Role::Reviewer;
+    if input.to.is_closed() && !closes_directly && reviews_closures(&mut conn, id).await? {
+        let row =
+            proposals::propose(&mut conn, user.actor(), id, expected, &input, &represent).await?;
+        return Ok(HttpResponse::Accepted()
+            .insert_header((header::LOCATION, format!("/api/v1/proposals/{}", row.0.id)))
+            .json(ProposalDto::from(row)));
+    }
     let view = commands::change_status(
         &mut conn,
         user.actor(),
-        id.into_inner(),
+        id,
         expected,
         &input,
+        closes_directly,
         embeds,
-        &Representation::new(derivation),
+        &represent,
     )
     .await?;
     let etag = version_tag(view.recommendation.version, &embeds.tag());

@@ -121,6 +121,8 @@ pub struct Filters {
     pub target_after: Option<NaiveDate>,
     pub updated_since: Option<DateTime<Utc>>,
     pub q: Option<String>,
+    /// Led or supported by one of these agencies (`mine=true`: the caller's).
+    pub among_agencies: Option<Vec<Uuid>>,
 }
 
 /// Which embedded collections a representation carries.

@@ -34,6 +34,8 @@ pub struct Recommendation {
     pub report_seq: i64,
     /// When the last progress check-in was posted.
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// The closure proposal waiting for review, if any.
+    pub pending_proposal_id: Option<Uuid>,
 }
 
 impl Recommendation {
@@ -70,6 +72,8 @@ pub struct StatusChange {
     pub actor_id: Option<Uuid>,
     pub actor_email: Option<String>,
     pub recorded_at: DateTime<Utc>,
+    pub approved_by_id: Option<Uuid>,
+    pub approved_by_email: Option<String>,
 }
 
 /// A dated progress note on a recommendation, without a status change.

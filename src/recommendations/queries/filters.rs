@@ -57,6 +57,16 @@ pub(super) fn conditions(f: &Filters, today: NaiveDate) -> Vec<Condition> {
     if let Some(country) = &f.country {
         all.push(involves_country(country));
     }
+    if let Some(ids) = &f.among_agencies {
+        let supports = recommendation_agencies::table
+            .filter(recommendation_agencies::agency_id.eq_any(ids.clone()))
+            .select(recommendation_agencies::recommendation_id);
+        all.push(Condition::new(
+            recommendations::lead_agency_id
+                .eq_any(ids.clone())
+                .or(recommendations::id.eq_any(supports)),
+        ));
+    }
     if let Some(overdue) = f.overdue {
         let late = milestones::table
             .filter(

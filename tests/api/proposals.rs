@@ -1,0 +1,337 @@
+//! A second pair of eyes on closures: when a report reviews them, an analyst's closure is a
+//! proposal a reviewer (never the proposer) approves or returns.
+
+use crate::helpers::{TestApp, TestUser, spawn_app};
+use policytrack::domain::Role;
+use serde_json::{Value, json};
+
+/// Turns `review_closures` on for the seeded report.
+async fn review_closures(app: &TestApp) {
+    let admin = app.admin().await;
+    let report = app.get("/api/v1/reports").await.json()["items"][0]["id"]
+        .as_str()
+        .expect("report")
+        .to_owned();
+    let path = format!("/api/v1/reports/{report}");
+    let etag = app.get(&path).await.header("etag").expect("etag");
+    let analyst = app.create_user(Role::Analyst).await;
+    let before = app.write_fingerprint().await;
+    app.send_json(
+        "PATCH",
+        &path,
+        &[("Authorization", &analyst.bearer()), ("If-Match", &etag)],
+        &json!({"review_closures": true}),
+    )
+    .await
+    .assert_problem(403);
+    assert_eq!(app.write_fingerprint().await, before);
+    let set = app
+        .send_json(
+            "PATCH",
+            &path,
+            &[("Authorization", &admin), ("If-Match", &etag)],
+            &json!({"review_closures": true}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", String::from_utf8_lossy(&set.body));
+    assert_eq!(set.json()["review_closures"], true);
+}
+
+/// Moves `code` to in_progress as `user`, then proposes closing it: the 202 answer's body.
+async fn propose(app: &TestApp, user: &TestUser, code: &str) -> Value {
+    let (id, etag) = app.recommendation(code).await;
+    let path = format!("/api/v1/recommendations/{id}/status");
+    let auth = user.bearer();
+    let started = app
+        .send_json(
+            "POST",
+            &path,
+            &[("Authorization", &auth), ("If-Match", &etag)],
+            &json!({"status": "in_progress", "note": "Under way"}),
+        )
+        .await;
+    assert_eq!(
+        started.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&started.body)
+    );
+    let etag = started.header("etag").expect("etag");
+    let proposed = app
+        .send_json(
+            "POST",
+            &path,
+            &[("Authorization", &auth), ("If-Match", &etag)],
+            &json!({"status": "not_implemented", "note": "Dropped by both governments",
+                    "evidence_urls": ["https://example.org/statement"]}),
+        )
+        .await;
+    assert_eq!(
+        proposed.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&proposed.body)
+    );
+    let body = proposed.json();
+    assert_eq!(
+        proposed.header("location").as_deref(),
+        Some(format!("/api/v1/proposals/{}", body["id"].as_str().expect("id")).as_str())
+    );
+    body
+}
+
+#[actix_web::test]
+async fn an_analysts_closure_waits_for_a_reviewer_and_is_applied_exactly() {
+    let app = spawn_app().await;
+    review_closures(&app).await;
+    let analyst = app.create_user(Role::Analyst).await;
+    let proposal = propose(&app, &analyst, "POL-1").await;
+    assert_eq!(proposal["state"], "pending");
+    assert_eq!(proposal["to_status"], "not_implemented");
+    let (rec, etag) = app.recommendation("POL-1").await;
+    let shown = app
+        .get(&format!("/api/v1/recommendations/{rec}"))
+        .await
+        .json();
+    assert_eq!(
+        shown["status"], "in_progress",
+        "a proposal changes no status"
+    );
+    assert_eq!(shown["pending_proposal"], proposal["id"]);
+
+    // A second proposal while one is pending: 409, nothing written.
+    let before = app.write_fingerprint().await;
+    app.send_json(
+        "POST",
+        &format!("/api/v1/recommendations/{rec}/status"),
+        &[("Authorization", &analyst.bearer()), ("If-Match", &etag)],
+        &json!({"status": "superseded", "note": "Replaced"}),
+    )
+    .await
+    .assert_problem(409);
+    assert_eq!(app.write_fingerprint().await, before);
+
+    let queue = app.get("/api/v1/proposals?state=pending").await.json();
+    assert_eq!(queue["items"][0]["id"], proposal["id"]);
+    let id = proposal["id"].as_str().expect("id");
+    let approve = format!("/api/v1/proposals/{id}/approve");
+    // An analyst may not approve; the proposer may not either, even once a reviewer.
+    app.send_raw(
+        "POST",
+        &approve,
+        &[("Authorization", &analyst.bearer())],
+        None,
+    )
+    .await
+    .assert_problem(403);
+    app.execute(&format!(
+        "UPDATE users SET role = 'reviewer' WHERE id = '{}'",
+        analyst.id
+    ))
+    .await;
+    let mut refused = app
+        .send_raw(
+            "POST",
+            &approve,
+            &[("Authorization", &analyst.bearer())],
+            None,
+        )
+        .await;
+    for _ in 0..100 {
+        // The role change reaches the identity cache within its window.
+        if refused.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("you proposed")
+        {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        refused = app
+            .send_raw(
+                "POST",
+                &approve,
+                &[("Authorization", &analyst.bearer())],
+                None,
+            )
+            .await;
+    }
+    refused.assert_problem(403);
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("you proposed")
+    );
+    assert_eq!(app.write_fingerprint().await, before);
+
+    let reviewer = app.create_user(Role::Reviewer).await;
+    let approved = app
+        .send_raw(
+            "POST",
+            &approve,
+            &[("Authorization", &reviewer.bearer())],
+            None,
+        )
+        .await;
+    assert_eq!(
+        approved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&approved.body)
+    );
+    assert_eq!(approved.json()["state"], "approved");
+    assert_eq!(approved.json()["decided_by"], reviewer.email);
+    let after = app
+        .get(&format!("/api/v1/recommendations/{rec}"))
+        .await
+        .json();
+    assert_eq!(after["status"], "not_implemented");
+    assert!(after["pending_proposal"].is_null());
+    let entry = &after["latest_status_change"];
+    assert_eq!(entry["to_status"], "not_implemented");
+    assert_eq!(entry["note"], "Dropped by both governments");
+    assert_eq!(
+        entry["evidence_urls"],
+        json!(["https://example.org/statement"])
+    );
+    assert_eq!(entry["actor"], analyst.email, "the proposer is the author");
+    assert_eq!(
+        entry["approved_by"], reviewer.email,
+        "the reviewer approved it"
+    );
+    // Each step is an event (the feed shows them once no older transaction is open).
+    let mut types: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        types = events_of(&app, &rec).await;
+        if types.iter().any(|t| t == "recommendation.closure_approved") {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for wanted in [
+        "recommendation.closure_proposed",
+        "recommendation.status_changed",
+        "recommendation.closure_approved",
+    ] {
+        assert!(
+            types.iter().any(|t| t == wanted),
+            "{wanted} missing: {types:?}"
+        );
+    }
+    // Deciding twice: 409.
+    app.send_raw(
+        "POST",
+        &approve,
+        &[("Authorization", &reviewer.bearer())],
+        None,
+    )
+    .await
+    .assert_problem(409);
+}
+
+async fn events_of(app: &TestApp, rec: &str) -> Vec<String> {
+    app.get(&format!("/api/v1/events?recommendation={rec}&limit=200"))
+        .await
+        .json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["type"].as_str().expect("type").to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn approve_and_return_racing_decide_once() {
+    let app = spawn_app().await;
+    review_closures(&app).await;
+    let analyst = app.create_user(Role::Analyst).await;
+    let (first, second) = (
+        app.create_user(Role::Reviewer).await,
+        app.create_user(Role::Admin).await,
+    );
+    for code in ["POL-2", "POL-3", "POL-4"] {
+        let proposal = propose(&app, &analyst, code).await;
+        let id = proposal["id"].as_str().expect("id").to_owned();
+        let approve_path = format!("/api/v1/proposals/{id}/approve");
+        let return_path = format!("/api/v1/proposals/{id}/return");
+        let (approve_auth, return_auth) = (first.bearer(), second.bearer());
+        let (approved, returned) = futures_util::future::join(
+            app.send_raw(
+                "POST",
+                &approve_path,
+                &[("Authorization", &approve_auth)],
+                None,
+            ),
+            app.send_json(
+                "POST",
+                &return_path,
+                &[("Authorization", &return_auth)],
+                &json!({"note": "Attach the signed statement"}),
+            ),
+        )
+        .await;
+        let mut statuses = [approved.status, returned.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{code}: one decision wins");
+        let state = app.get(&format!("/api/v1/proposals/{id}")).await.json()["state"].clone();
+        let (rec, _) = app.recommendation(code).await;
+        let status = app
+            .get(&format!("/api/v1/recommendations/{rec}"))
+            .await
+            .json()["status"]
+            .clone();
+        if approved.status == 200 {
+            assert_eq!(
+                (state, status),
+                (json!("approved"), json!("not_implemented"))
+            );
+        } else {
+            assert_eq!((state, status), (json!("returned"), json!("in_progress")));
+            assert_eq!(
+                returned.json()["decision_note"],
+                "Attach the signed statement"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn reviewers_and_admins_close_directly_and_reports_without_review_are_unchanged() {
+    let app = spawn_app().await;
+    let analyst = app.create_user(Role::Analyst).await;
+    let (id, etag) = app.recommendation("POL-5").await;
+    // Review off: an analyst closes directly.
+    let closed = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/recommendations/{id}/status"),
+            &[("Authorization", &analyst.bearer()), ("If-Match", &etag)],
+            &json!({"status": "superseded", "note": "Replaced by a treaty"}),
+        )
+        .await;
+    assert_eq!(
+        closed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&closed.body)
+    );
+    review_closures(&app).await;
+    let reviewer = app.create_user(Role::Reviewer).await;
+    let (id, etag) = app.recommendation("POL-6").await;
+    let closed = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/recommendations/{id}/status"),
+            &[("Authorization", &reviewer.bearer()), ("If-Match", &etag)],
+            &json!({"status": "superseded", "note": "Replaced"}),
+        )
+        .await;
+    assert_eq!(
+        closed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&closed.body)
+    );
+    assert_eq!(closed.json()["status"], "superseded");
+}
