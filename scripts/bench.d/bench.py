@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 
+import auth_bench
 import cpu_group
 import webhook_bench
 
@@ -420,6 +421,9 @@ def main():
         reads = [case for case in cases if case[0] != "write"]
         for case in reads:
             measure(*case)
+        results["auth"] = auth_bench.run(server, Server, free_port, wrk, request, login,
+                                         f"/api/v1/recommendations/{rec}")
+        auth_bench.report(results["auth"])
         # The same reads with the read cache off: every request goes to the database, so these
         # ratios are those of the query path itself.
         server.stop()
@@ -650,6 +654,7 @@ def report(results):
         print(f"{label:<28} {q['rps']:>8.0f} rps  p50 {q['p50_ms']:>6.2f} ms  p99 {q['p99_ms']:>6.2f} ms "
               f"[{runs}] (target p99 20 ms)  svc max <= [{inside}]  RSS {q['rss_mib']} MiB  "
               f"| pgbench {q['pgbench_tps']:>6.0f} tps p99 {q['pgbench_p99_ms']:>6.2f} ms")
+    auth_bench.report(results["auth"])
     webhook_bench.report(results["webhooks"])
     print(f"\nfigures written to {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
 

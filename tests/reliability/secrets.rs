@@ -1,6 +1,6 @@
-//! 6. Secrets: no password, hash, token, signing key or webhook secret in any response (but the
-//!    one that creates it) or log line; security
-//!    headers on every response; argon2id at or above OWASP's minimum (m=19456 KiB, t=2, p=1).
+//! 6. Secrets: no password, hash, token (session or machine), signing key or webhook secret in
+//!    any response (but the one that creates it) or log line; security headers on every
+//!    response; argon2id at or above OWASP's minimum (m=19456 KiB, t=2, p=1).
 
 use crate::harness::{ADMIN_PASSWORD, JWT_SECRET, Outcome, Server, bearer, get, login, scratch};
 use crate::http;
@@ -62,7 +62,39 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
         pinged.is_ok_and(|r| r.status == 202),
         "could not ping the webhook",
     );
-    let mut bodies: Vec<Vec<u8>> = vec![created.body.clone()];
+    let machine = http::json(
+        port,
+        "POST",
+        "/api/v1/tokens",
+        &[("Authorization", &auth)],
+        &json!({"name": "secrets check", "access": "read"}),
+    )
+    .expect("create machine token");
+    outcome.expect(machine.status == 201, "could not create a machine token");
+    let machine_token = machine.json()["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let machine_id = machine.json()["id"].as_str().unwrap_or_default().to_owned();
+    // Used, refused for a write, revoked, and refused: every path a token takes, logged at debug.
+    let _ = get(port, &machine_token, "/api/v1/recommendations");
+    let _ = http::json(
+        port,
+        "POST",
+        "/api/v1/agencies",
+        &[("Authorization", &bearer(&machine_token))],
+        &json!({"code": "XX-TEST", "name": "Refused", "country": "US"}),
+    );
+    let _ = http::send(
+        port,
+        "DELETE",
+        &format!("/api/v1/tokens/{machine_id}"),
+        &[("Authorization", &auth)],
+        None,
+    );
+    let refused = get(port, &machine_token, "/api/v1/recommendations");
+    outcome.expect(refused.status == 401, "a revoked machine token still reads");
+    let mut bodies: Vec<Vec<u8>> = vec![created.body.clone(), refused.body.clone()];
     let webhook_paths = [
         format!("/api/v1/webhooks/{webhook_id}"),
         format!("/api/v1/webhooks/{webhook_id}/deliveries"),
@@ -73,6 +105,7 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
         "/api/v1/auth/me",
         "/api/v1/recommendations",
         "/api/v1/webhooks",
+        "/api/v1/tokens",
         "/api/v1/events",
         webhook_paths[0].as_str(),
         webhook_paths[1].as_str(),
@@ -104,6 +137,7 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
         ("argon2 hash", "$argon2".to_owned()),
         ("admin token", token.clone()),
         ("viewer token", viewer_token),
+        ("machine token", machine_token.clone()),
         ("signing key", JWT_SECRET.to_owned()),
         ("generated signing key file", jwt_file.trim().to_owned()),
         ("webhook secret", webhook_secret.clone()),
@@ -115,6 +149,10 @@ pub fn run(other_logs: &[&Path]) -> Outcome {
                 .to_owned(),
         ),
     ];
+    outcome.expect(
+        machine_token.starts_with("ptk_") && machine_token.len() == 47,
+        "the machine token was not shown when it was created",
+    );
     outcome.expect(
         webhook_secret.starts_with("whsec_") && webhook_secret.len() > 20,
         "the webhook's secret was not shown when it was created",
