@@ -130,7 +130,8 @@ pub async fn list_recommendation_milestones(
 /// Create a milestone
 ///
 /// Adds a dated step to a recommendation (analysts and admins); it goes last unless
-/// `position` says otherwise.
+/// `position` says otherwise. An analyst with agencies may add one owned by its agencies, or
+/// any on a recommendation they lead (403 otherwise).
 #[utoipa::path(
     tag = "milestones",
     params(("id" = Uuid, Path, description = "Recommendation id")),
@@ -203,7 +204,8 @@ pub async fn get_milestone(
 /// Update a milestone
 ///
 /// Changes any field, including its position (reordering). Needs If-Match with the
-/// milestone's ETag.
+/// milestone's ETag. Analysts and admins; an analyst with agencies only milestones they own
+/// (and keep owning) or whose recommendation they lead (403 otherwise).
 #[utoipa::path(
     tag = "milestones",
     params(
@@ -242,7 +244,8 @@ pub async fn update_milestone(
 
 /// Delete a milestone
 ///
-/// Removes the milestone (analysts and admins). Needs If-Match with the milestone's ETag.
+/// Removes the milestone (analysts and admins; an analyst with agencies only milestones they
+/// own or whose recommendation they lead). Needs If-Match with the milestone's ETag.
 #[utoipa::path(
     tag = "milestones",
     params(

@@ -24,7 +24,9 @@ use uuid::Uuid;
 ///
 /// A dated progress note, with evidence and perhaps a new health, without a status change
 /// (analysts and up). The recommendation is no longer stale, and gets a new version: the
-/// answer carries its new ETag. Needs If-Match with the recommendation's ETag.
+/// answer carries its new ETag. Needs If-Match with the recommendation's ETag. An analyst
+/// with agencies may post only where one of them leads or supports the recommendation (403
+/// names the agencies that would do); read tokens never write.
 #[utoipa::path(
     tag = "recommendations",
     params(

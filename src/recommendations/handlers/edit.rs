@@ -21,7 +21,9 @@ use uuid::Uuid;
 /// Update a recommendation
 ///
 /// Analysts set the lead agency, supporting agencies, priority and target date; admins also
-/// the title, text and category. Needs If-Match with the recommendation's ETag.
+/// the title, text and category. Needs If-Match with the recommendation's ETag. An analyst
+/// with agencies may change only recommendations one of them leads (403 names the agency
+/// needed); read tokens never write.
 #[utoipa::path(
     tag = "recommendations",
     params(
