@@ -232,9 +232,61 @@ fn user_create_reads_the_password_from_stdin_and_the_user_can_log_in() {
     wait_for_http(port, &mut server);
     let body = r#"{"email":"ops@example.org","password":"a sufficiently long password"}"#;
     let response = http_post(port, "/api/v1/auth/token", body).unwrap_or_default();
-    stop_with(&mut server, libc::SIGTERM, Duration::from_secs(60));
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("access_token"));
+
+    // An analyst limited to two agencies of the (now seeded) directory, by code.
+    let scoped = create_with_password(
+        &dir,
+        &[
+            "--email",
+            "desk@example.org",
+            "--role",
+            "analyst",
+            "--agency",
+            "US-DOS",
+            "--agency",
+            "KR-MSIT",
+        ],
+    );
+    assert!(
+        scoped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scoped.stderr)
+    );
+    let body = r#"{"email":"desk@example.org","password":"a sufficiently long password"}"#;
+    let login = http_post(port, "/api/v1/auth/token", body).unwrap_or_default();
+    let token = login
+        .split("\"access_token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let me = http_get_with(port, "/api/v1/auth/me", &format!("Bearer {token}")).unwrap_or_default();
+    let unknown = create_with_password(
+        &dir,
+        &[
+            "--email",
+            "nobody@example.org",
+            "--role",
+            "analyst",
+            "--agency",
+            "XX-NONE",
+        ],
+    );
+    stop_with(&mut server, libc::SIGTERM, Duration::from_secs(60));
+    assert!(me.starts_with("HTTP/1.1 200"), "{me}");
+    let agencies = me
+        .split("\"agency_ids\":[")
+        .nth(1)
+        .and_then(|r| r.split(']').next());
+    assert_eq!(
+        agencies.map(|ids| ids.matches(',').count() + 1),
+        Some(2),
+        "{me}"
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("XX-NONE"));
 
     let duplicate = policytrack(&dir)
         .args([
@@ -253,6 +305,41 @@ fn user_create_reads_the_password_from_stdin_and_the_user_can_log_in() {
         !duplicate.status.success(),
         "an empty password must be refused"
     );
+}
+
+/// `user create` with `args` and the test's password on standard input.
+fn create_with_password(dir: &Path, args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = policytrack(dir)
+        .args(["user", "create"])
+        .args(args)
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a sufficiently long password\n")
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+fn http_get_with(port: u16, path: &str, authorization: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
 }
 
 fn http_post(port: u16, path: &str, body: &str) -> Option<String> {
