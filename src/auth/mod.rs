@@ -171,11 +171,10 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let credential = if machine_token::looks_like(presented) {
         Credential::Machine(machine_token::hash(presented))
     } else {
-        let claims = state.jwt.verify(presented).ok_or(ApiError::Unauthorized)?;
-        Credential::Session {
-            user: claims.sub,
-            generation: claims.generation,
-        }
+        state
+            .principals
+            .session(presented, |token| state.jwt.verify(token))
+            .ok_or(ApiError::Unauthorized)?
     };
     let principal = state
         .principals

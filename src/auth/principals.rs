@@ -5,13 +5,16 @@
 //! new agencies) within the read cache's window. With the read cache off, or while no reads
 //! keep its watcher checking, every request looks its caller up.
 
+use super::jwt::Claims;
 use crate::db::Db;
-use crate::db::schema::{api_tokens, user_agencies, users};
+use crate::db::cached_sql::sql;
+use crate::db::schema::{api_tokens, users};
 use crate::domain::{Role, TokenAccess};
 use crate::error::ApiError;
 use crate::read_cache::ReadCache;
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::Array;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -57,6 +60,9 @@ pub struct Principals {
 #[derive(Default)]
 struct Entries {
     known: HashMap<Credential, (u64, Option<Principal>)>,
+    /// Session tokens whose signature was verified, with their expiry (Unix seconds): the same
+    /// bytes carry the same signature, so it is checked once, not on every request.
+    verified: HashMap<Box<str>, (Credential, i64)>,
     /// When each machine token's `last_used_at` was last written from here.
     used: HashMap<Uuid, Instant>,
 }
@@ -109,6 +115,36 @@ impl Principals {
         (*kept_at == generation).then(|| principal.clone())
     }
 
+    /// The credential a session token (JWT) stands for: from memory when these exact bytes
+    /// were verified before and have not expired since, else as `verify` finds it.
+    pub fn session(
+        &self,
+        token: &str,
+        verify: impl FnOnce(&str) -> Option<Claims>,
+    ) -> Option<Credential> {
+        let now = chrono::Utc::now().timestamp();
+        if let Ok(entries) = self.shared.lock()
+            && let Some((credential, expires)) = entries.verified.get(token)
+            && now < *expires
+        {
+            return Some(credential.clone());
+        }
+        let claims = verify(token)?;
+        let credential = Credential::Session {
+            user: claims.sub,
+            generation: claims.generation,
+        };
+        if let Ok(mut entries) = self.shared.lock() {
+            if entries.verified.len() >= MAX_ENTRIES {
+                entries.verified.clear();
+            }
+            entries
+                .verified
+                .insert(token.into(), (credential.clone(), claims.exp));
+        }
+        Some(credential)
+    }
+
     /// Whether this use of token `id` should be written as its `last_used_at` (at most once
     /// per [`LAST_USED_PRECISION`] per instance).
     pub fn note_use(&self, id: Uuid) -> bool {
@@ -129,7 +165,7 @@ impl Principals {
     }
 }
 
-/// A token and its owner: token id, access, report, last day; user id, email, role.
+/// A token and its owner: token id, access, report, last day; user id, email, role, agencies.
 type TokenRow = (
     Uuid,
     TokenAccess,
@@ -138,26 +174,33 @@ type TokenRow = (
     Uuid,
     String,
     Role,
+    Vec<Uuid>,
 );
+
+/// The user's agencies, read in the statement that reads the user (one round trip).
+fn agencies_of_user()
+-> crate::db::cached_sql::Sql<Array<diesel::sql_types::Uuid>, crate::db::cached_sql::Start> {
+    sql("ARRAY(SELECT ua.agency_id FROM user_agencies ua WHERE ua.user_id = users.id ORDER BY 1)")
+}
 
 async fn load(
     conn: &mut AsyncPgConnection,
     credential: &Credential,
 ) -> QueryResult<Option<Principal>> {
-    let (user_id, email, role, token) = match credential {
+    let (user_id, email, role, agencies, token) = match credential {
         Credential::Session { user, generation } => {
-            let found: Option<(String, Role)> = users::table
+            let found: Option<(String, Role, Vec<Uuid>)> = users::table
                 .find(user)
                 .filter(users::disabled.eq(false))
                 .filter(users::token_generation.eq(generation))
-                .select((users::email, users::role))
+                .select((users::email, users::role, agencies_of_user()))
                 .first(conn)
                 .await
                 .optional()?;
-            let Some((email, role)) = found else {
+            let Some((email, role, agencies)) = found else {
                 return Ok(None);
             };
-            (*user, email, role, None)
+            (*user, email, role, agencies, None)
         }
         Credential::Machine(hash) => {
             let found: Option<TokenRow> = api_tokens::table
@@ -172,11 +215,12 @@ async fn load(
                     users::id,
                     users::email,
                     users::role,
+                    agencies_of_user(),
                 ))
                 .first(conn)
                 .await
                 .optional()?;
-            let Some((id, access, report, expires_on, user, email, role)) = found else {
+            let Some((id, access, report, expires_on, user, email, role, agencies)) = found else {
                 return Ok(None);
             };
             let grant = TokenGrant {
@@ -185,14 +229,9 @@ async fn load(
                 report,
                 expires_on,
             };
-            (user, email, role, Some(grant))
+            (user, email, role, agencies, Some(grant))
         }
     };
-    let agencies: Vec<Uuid> = user_agencies::table
-        .filter(user_agencies::user_id.eq(user_id))
-        .select(user_agencies::agency_id)
-        .load(conn)
-        .await?;
     Ok(Some(Principal {
         user_id,
         email: email.into(),
@@ -209,4 +248,45 @@ pub async fn record_use(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::JwtKeys;
+    use crate::config::Secret;
+    use std::cell::Cell;
+
+    #[test]
+    fn a_session_token_is_verified_once_and_never_past_its_expiry() {
+        let principals = Principals::new(ReadCache::default());
+        let keys = JwtKeys::new(
+            &Secret::new("0123456789abcdef0123456789abcdef"),
+            Duration::from_secs(60),
+        );
+        let user = Uuid::new_v4();
+        let token = keys.issue(user, Role::Analyst, 2).expect("token");
+        let verified = Cell::new(0);
+        let verify = |t: &str| {
+            verified.set(verified.get() + 1);
+            keys.verify(t)
+        };
+        let expected = Credential::Session {
+            user,
+            generation: 2,
+        };
+        assert_eq!(principals.session(&token, verify), Some(expected.clone()));
+        assert_eq!(principals.session(&token, verify), Some(expected));
+        assert_eq!(verified.get(), 1, "the signature is checked once");
+        assert_eq!(principals.session("not a token", verify), None);
+        // A kept entry past its expiry is verified again (and then refused).
+        if let Ok(mut entries) = principals.shared.lock()
+            && let Some(entry) = entries.verified.get_mut(token.as_str())
+        {
+            entry.1 = chrono::Utc::now().timestamp() - 1;
+        }
+        let before = verified.get();
+        principals.session(&token, verify);
+        assert_eq!(verified.get(), before + 1);
+    }
 }
