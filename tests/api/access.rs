@@ -582,3 +582,179 @@ async fn revocation_reaches_a_second_instance_within_the_cache_window() {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// An admin-level write for the token matrix: method, path, body, and the path whose ETag
+/// If-Match needs.
+struct AdminWrite {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Value,
+    etag_from: Option<String>,
+}
+
+async fn send_admin_write(app: &TestApp, bearer: &str, write: &AdminWrite) -> (u16, Value) {
+    let etag = match &write.etag_from {
+        Some(path) => app
+            .get_with(path, &[("Authorization", bearer)])
+            .await
+            .header("etag"),
+        None => None,
+    };
+    let mut headers = vec![("Authorization", bearer)];
+    if let Some(etag) = etag.as_deref() {
+        headers.push(("If-Match", etag));
+    }
+    let response = app
+        .send_json(write.method, &write.path, &headers, &write.body)
+        .await;
+    let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    (response.status, body)
+}
+
+#[actix_web::test]
+async fn machine_tokens_are_capped_by_access_and_report_on_every_admin_write() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Admin).await;
+    let target = app.create_user(Role::Viewer).await;
+    let report = app.get("/api/v1/reports").await.json()["items"][0]["id"]
+        .as_str()
+        .expect("report")
+        .to_owned();
+    let agency = app.agency_id(LEAD).await;
+    let (read, _) = app
+        .machine_token(&owner, json!({"name": "read", "access": "read"}))
+        .await;
+    let (capped, _) = app
+        .machine_token(
+            &owner,
+            json!({"name": "one report", "access": "write", "report": report}),
+        )
+        .await;
+    let (revoked, revoked_id) = app
+        .machine_token(&owner, json!({"name": "gone", "access": "write"}))
+        .await;
+    let gone = app
+        .send_raw(
+            "DELETE",
+            &format!("/api/v1/tokens/{revoked_id}"),
+            &[("Authorization", &owner.bearer())],
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, 204);
+    let (write, _) = app
+        .machine_token(&owner, json!({"name": "write", "access": "write"}))
+        .await;
+    let writes = |n: usize| {
+        vec![
+            AdminWrite {
+                name: "create_agency",
+                method: "POST",
+                path: "/api/v1/agencies".into(),
+                body: json!({"code": format!("KR-T{n}"), "name": "Token test agency", "country": "KR"}),
+                etag_from: None,
+            },
+            AdminWrite {
+                name: "update_agency",
+                method: "PATCH",
+                path: format!("/api/v1/agencies/{agency}"),
+                body: json!({"name": format!("U.S. Department of State {n}")}),
+                etag_from: Some(format!("/api/v1/agencies/{agency}")),
+            },
+            AdminWrite {
+                name: "create_report",
+                method: "POST",
+                path: "/api/v1/reports".into(),
+                body: json!({"slug": format!("token-report-{n}"), "title": "T", "publisher": "P"}),
+                etag_from: None,
+            },
+            AdminWrite {
+                name: "update_report",
+                method: "PATCH",
+                path: format!("/api/v1/reports/{report}"),
+                body: json!({"summary": format!("Summary {n}")}),
+                etag_from: Some(format!("/api/v1/reports/{report}")),
+            },
+            AdminWrite {
+                name: "create_report_recommendation",
+                method: "POST",
+                path: format!("/api/v1/reports/{report}/recommendations"),
+                body: json!({"code": format!("TOK-{n}"), "title": "New", "text": "Body", "category": "political"}),
+                etag_from: None,
+            },
+            AdminWrite {
+                name: "create_user",
+                method: "POST",
+                path: "/api/v1/users".into(),
+                body: json!({"email": format!("token-{n}@example.org"), "role": "viewer", "password": "long enough password"}),
+                etag_from: None,
+            },
+            AdminWrite {
+                name: "update_user",
+                method: "PATCH",
+                path: format!("/api/v1/users/{}", target.id),
+                body: json!({"agency_ids": [agency]}),
+                etag_from: Some(format!("/api/v1/users/{}", target.id)),
+            },
+            AdminWrite {
+                name: "create_machine_token",
+                method: "POST",
+                path: "/api/v1/tokens".into(),
+                body: json!({"name": "from a token", "access": "read"}),
+                etag_from: None,
+            },
+        ]
+    };
+    for (n, (who, bearer, refused)) in [
+        ("read token", &read, Some(403)),
+        ("token limited to one report", &capped, Some(403)),
+        ("revoked token", &revoked, Some(401)),
+        ("write token", &write, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for w in writes(n) {
+            let before = app.write_fingerprint().await;
+            let tokens = app.count("api_tokens").await;
+            let (status, body) = send_admin_write(&app, bearer, &w).await;
+            match refused {
+                Some(code) => {
+                    assert_eq!(status, code, "{} with a {who}: {body}", w.name);
+                    assert_eq!(
+                        app.write_fingerprint().await,
+                        before,
+                        "{} left a trace",
+                        w.name
+                    );
+                    assert_eq!(app.count("api_tokens").await, tokens);
+                }
+                // A token never makes tokens; everything else a write token of an admin may.
+                None if w.name == "create_machine_token" => {
+                    assert_eq!(status, 403, "{}: {body}", w.name);
+                    assert_eq!(app.count("api_tokens").await, tokens);
+                }
+                None => assert!(status < 300, "{} with a {who}: {status} {body}", w.name),
+            }
+        }
+    }
+    // Events made through a token say so.
+    let mut kinds = Vec::new();
+    for _ in 0..100 {
+        kinds = app
+            .get("/api/v1/events?type=agency.created&limit=200")
+            .await
+            .json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["actor"]["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if kinds.iter().any(|k| k == "token") {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(kinds.iter().any(|k| k == "token"), "{kinds:?}");
+}
