@@ -1,4 +1,4 @@
-//! Token request and response bodies. The token itself appears only in `CreatedToken`.
+//! Token request and response bodies. The token itself appears only in `CreatedMachineToken`.
 
 use super::model::{ApiToken, TokenInput};
 use crate::domain::TokenAccess;
@@ -15,7 +15,7 @@ pub const MAX_DAYS: u64 = 365;
 
 /// A machine token's settings (never the token).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TokenDto {
+pub struct MachineTokenDto {
     /// Stable identifier; `DELETE /api/v1/tokens/{id}` revokes the token.
     pub id: Uuid,
     /// What the token is for, as its creator named it.
@@ -34,7 +34,7 @@ pub struct TokenDto {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-impl From<ApiToken> for TokenDto {
+impl From<ApiToken> for MachineTokenDto {
     fn from(t: ApiToken) -> Self {
         Self {
             id: t.id,
@@ -51,9 +51,9 @@ impl From<ApiToken> for TokenDto {
 
 /// A new token, with the secret shown only here.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreatedToken {
+pub struct CreatedMachineToken {
     #[serde(flatten)]
-    pub settings: TokenDto,
+    pub settings: MachineTokenDto,
     /// The token (`ptk_…`): send it as `Authorization: Bearer <token>`. Shown only in this
     /// answer; policytrack keeps only its hash.
     #[schema(pattern = "^ptk_[A-Za-z0-9_-]{43}$")]
@@ -64,7 +64,7 @@ pub struct CreatedToken {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Power BI refresh", "access": "read"}))]
-pub struct CreateTokenRequest {
+pub struct CreateMachineTokenRequest {
     /// What the token is for (1 to 200 characters).
     #[schema(
         min_length = 1,
@@ -81,7 +81,7 @@ pub struct CreateTokenRequest {
     pub report: Option<Uuid>,
 }
 
-impl CreateTokenRequest {
+impl CreateMachineTokenRequest {
     pub fn validate(self, today: NaiveDate) -> Result<TokenInput, ApiError> {
         let name = self.name.trim().to_owned();
         let latest = today.checked_add_days(Days::new(MAX_DAYS)).unwrap_or(today);
@@ -113,7 +113,7 @@ impl CreateTokenRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct TokenListParams {
+pub struct MachineTokenListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
@@ -125,7 +125,7 @@ pub struct TokenListParams {
 /// Where a page of tokens continues: after this creation time and id.
 pub type TokenPosition = (DateTime<Utc>, Uuid);
 
-impl TokenListParams {
+impl MachineTokenListParams {
     /// The page size and the position to continue after.
     pub fn page(&self) -> Result<(i64, Option<TokenPosition>), ApiError> {
         Ok((

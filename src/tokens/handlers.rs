@@ -2,7 +2,9 @@
 //! everyone's. A machine token cannot manage tokens.
 
 use super::commands;
-use super::dto::{CreateTokenRequest, CreatedToken, TokenDto, TokenListParams};
+use super::dto::{
+    CreateMachineTokenRequest, CreatedMachineToken, MachineTokenDto, MachineTokenListParams,
+};
 use super::queries;
 use crate::auth::{AuthUser, machine_token};
 use crate::error::ApiError;
@@ -30,10 +32,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// not (403).
 #[utoipa::path(
     tag = "tokens",
-    request_body = CreateTokenRequest,
+    request_body = CreateMachineTokenRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The new token, shown once", body = CreatedToken,
+        (status = 201, description = "The new token, shown once", body = CreatedMachineToken,
             headers(("Location" = String, description = "URL of the token"))),
         r::CreateErrors,
     )
@@ -43,7 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn create_machine_token(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: Json<CreateTokenRequest>,
+    body: Json<CreateMachineTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_signed_in_person()?;
     let input = body.into_inner().validate(state.derivation().today())?;
@@ -59,7 +61,7 @@ pub async fn create_machine_token(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", created.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(CreatedToken {
+        .json(CreatedMachineToken {
             settings: created.into(),
             token,
         }))
@@ -70,10 +72,10 @@ pub async fn create_machine_token(
 /// The caller's tokens, oldest first; an admin sees everyone's. Never the tokens themselves.
 #[utoipa::path(
     tag = "tokens",
-    params(TokenListParams),
+    params(MachineTokenListParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of tokens", body = Page<TokenDto>),
+        (status = 200, description = "A page of tokens", body = Page<MachineTokenDto>),
         r::NotModified,
         r::ListErrors,
     )
@@ -84,14 +86,14 @@ pub async fn list_machine_tokens(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    params: web::Query<TokenListParams>,
+    params: web::Query<MachineTokenListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = params.page()?;
     let owner = (!user.is_admin()).then_some(user.id);
     let mut conn = state.db.conn().await?;
     let rows = queries::list(&mut conn, owner, after, limit).await?;
     drop(conn);
-    let page = pagination::into_page(rows, limit, |t| (t.created_at, t.id), TokenDto::from);
+    let page = pagination::into_page(rows, limit, |t| (t.created_at, t.id), MachineTokenDto::from);
     let mut response = json_with_etag(&req, &page, None)?;
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)

@@ -46,7 +46,9 @@ const changed = await client.POST("/api/v1/recommendations/{id}/status", {
   params: { path: { id }, header: { "If-Match": etag } },
   body: { status: target, note: "Changed by the TypeScript example." },
 });
-check(changed.data?.status === target, `status change failed: ${changed.response.status}`);
+// 200 answers the recommendation; 202 a closure proposal (when the report reviews closures).
+const updated = changed.data && "code" in changed.data ? changed.data : undefined;
+check(updated?.status === target, `status change failed: ${changed.response.status}`);
 
 // The old ETag is stale now.
 const stale = await client.POST("/api/v1/recommendations/{id}/status", {
