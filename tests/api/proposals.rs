@@ -335,3 +335,58 @@ async fn reviewers_and_admins_close_directly_and_reports_without_review_are_unch
     );
     assert_eq!(closed.json()["status"], "superseded");
 }
+
+#[actix_web::test]
+async fn the_queue_filters_by_state_report_and_lead_agency() {
+    let app = spawn_app().await;
+    review_closures(&app).await;
+    let admin = app.admin().await;
+    let (rec, etag) = app.recommendation("POL-7").await;
+    let lead = app.agency_id("US-DOS").await;
+    let owned = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/recommendations/{rec}"),
+            &[("Authorization", &admin), ("If-Match", &etag)],
+            &json!({"lead_agency_id": lead}),
+        )
+        .await;
+    assert_eq!(owned.status, 200);
+    let analyst = app.create_user(Role::Analyst).await;
+    let led = propose(&app, &analyst, "POL-7").await;
+    let other = propose(&app, &analyst, "POL-1").await;
+    let ids = |page: Value| -> Vec<Value> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["id"].clone())
+            .collect()
+    };
+    let by_agency = ids(app.get("/api/v1/proposals?agency=US-DOS").await.json());
+    assert_eq!(by_agency, [led["id"].clone()]);
+    let by_id = ids(app
+        .get(&format!("/api/v1/proposals?agency={lead}"))
+        .await
+        .json());
+    assert_eq!(by_id, by_agency);
+    let slug = "charting-a-path-in-the-uncharted-domain";
+    let pending = ids(app
+        .get(&format!("/api/v1/proposals?state=pending&report={slug}"))
+        .await
+        .json());
+    assert_eq!(pending, [led["id"].clone(), other["id"].clone()]);
+    let none = ids(app.get("/api/v1/proposals?state=approved").await.json());
+    assert!(none.is_empty());
+    app.get("/api/v1/proposals?state=open")
+        .await
+        .assert_problem(422);
+    let one = app
+        .get(&format!(
+            "/api/v1/proposals/{}",
+            led["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(one.json()["recommendation_code"], "POL-7");
+    assert!(one.header("etag").is_some());
+}
