@@ -22,11 +22,20 @@ pub fn version_tag(version: i32, variant: &str) -> String {
 
 /// A strong ETag that If-Match accepts (it names `version`) and that still moves when the
 /// body changes without a new version (counts of other rows, derived fields).
-pub fn version_and_body_tag(version: i32, value: &impl Serialize) -> Result<String, ApiError> {
+fn version_and_body_tag(version: i32, body: &[u8]) -> String {
+    let weak = body_tag(body);
+    version_tag(version, weak.trim_start_matches("W/").trim_matches('"'))
+}
+
+/// As [`json_with_etag`], tagged with [`version_and_body_tag`]: serialized once.
+pub fn json_with_version_and_body_tag(
+    req: &HttpRequest,
+    value: &impl Serialize,
+    version: i32,
+) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(anyhow::Error::from)?;
-    let weak = body_tag(&body);
-    let digest = weak.trim_start_matches("W/").trim_matches('"');
-    Ok(version_tag(version, digest))
+    let etag = version_and_body_tag(version, &body);
+    Ok(json_body_with_etag(req, body, etag))
 }
 
 /// A weak ETag over a serialized body. foldhash with a fixed seed: the same in every instance
@@ -47,17 +56,21 @@ pub fn json_with_etag(
 ) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(anyhow::Error::from)?;
     let etag = etag.unwrap_or_else(|| body_tag(&body));
+    Ok(json_body_with_etag(req, body, etag))
+}
+
+fn json_body_with_etag(req: &HttpRequest, body: Vec<u8>, etag: String) -> HttpResponse {
     if none_match(req, &etag) {
-        return Ok(HttpResponse::NotModified()
+        return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .finish());
+            .finish();
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(body))
+        .body(body)
 }
 
 /// A 304 when the client already holds `etag`; lets a handler skip building the body.

@@ -124,13 +124,3 @@ pub async fn update(
     })
     .await
 }
-
-/// Whether the report of recommendation `recommendation_id` has its closures reviewed.
-pub async fn reviews_closures(
-    conn: &mut AsyncPgConnection,
-    recommendation_id: Uuid,
-) -> Result<bool, ApiError> {
-    Ok(queries::reviews_closures(conn, recommendation_id)
-        .await?
-        .unwrap_or(false))
-}

@@ -11,7 +11,7 @@ use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::events::dto::Representation;
-use crate::http::conditional::{self, json_with_etag, version_and_body_tag, version_tag};
+use crate::http::conditional::{self, json_with_etag, json_with_version_and_body_tag, version_tag};
 use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
@@ -95,8 +95,7 @@ pub async fn get_report(
         .await?
         .ok_or_else(|| ApiError::not_found("report", id))?;
     let dto = ReportDto::from(view);
-    let etag = version_and_body_tag(dto.version, &dto)?;
-    json_with_etag(&req, &dto, Some(etag))
+    json_with_version_and_body_tag(&req, &dto, dto.version)
 }
 
 /// Update a report
@@ -142,11 +141,8 @@ pub async fn update_report(
         &represent,
     )
     .await?;
-    let dto = ReportDto::from(view);
-    let etag = version_and_body_tag(dto.version, &dto)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
-        .json(dto))
+    let version = view.report.version;
+    json_with_version_and_body_tag(&req, &ReportDto::from(view), version)
 }
 
 /// Create a report

@@ -103,12 +103,12 @@ async fn with_categories(
         .collect())
 }
 
-/// Whether the report of recommendation `recommendation_id` reviews closures (`None`: no
+/// Whether the report of recommendation `recommendation_id` reviews closures (false for no
 /// such recommendation). A share lock: the setting cannot change before the caller commits.
 pub async fn reviews_closures(
     conn: &mut AsyncPgConnection,
     recommendation_id: Uuid,
-) -> QueryResult<Option<bool>> {
+) -> QueryResult<bool> {
     use crate::db::schema::recommendations;
     reports::table
         .inner_join(recommendations::table)
@@ -118,4 +118,5 @@ pub async fn reviews_closures(
         .first(conn)
         .await
         .optional()
+        .map(|reviews| reviews.unwrap_or(false))
 }

@@ -14,7 +14,7 @@ use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::model::{
     Recommendation, RecommendationView, StatusChange, StatusChangeInput,
 };
-use crate::reports::commands::reviews_closures;
+use crate::reports::queries::reviews_closures;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};

@@ -16,7 +16,7 @@ use crate::recommendations::dto::{
 };
 use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::queries;
-use crate::reports::commands::reviews_closures;
+use crate::reports::queries::reviews_closures;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
