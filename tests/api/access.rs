@@ -10,68 +10,6 @@ const LEAD: &str = "US-DOS";
 const SUPPORT: &str = "KR-MSIT";
 const UNRELATED: &str = "US-NASA";
 
-impl TestApp {
-    /// A user of `role` belonging to `agencies` (codes), signed in.
-    pub async fn create_member(&self, role: Role, agencies: &[&str]) -> TestUser {
-        let user = self.create_user(role).await;
-        let mut ids = Vec::new();
-        for code in agencies {
-            ids.push(self.agency_id(code).await);
-        }
-        let admin = self.admin().await;
-        let path = format!("/api/v1/users/{}", user.id);
-        let etag = self
-            .get_with(&path, &[("Authorization", &admin)])
-            .await
-            .header("etag")
-            .expect("user etag");
-        let set = self
-            .send_json(
-                "PATCH",
-                &path,
-                &[("Authorization", &admin), ("If-Match", &etag)],
-                &json!({"agency_ids": ids}),
-            )
-            .await;
-        assert_eq!(set.status, 200, "{}", String::from_utf8_lossy(&set.body));
-        assert_eq!(
-            set.json()["agency_ids"].as_array().map(Vec::len),
-            Some(ids.len())
-        );
-        user
-    }
-
-    /// A new admin's bearer header value.
-    pub async fn admin(&self) -> String {
-        self.create_user(Role::Admin).await.bearer()
-    }
-
-    /// A machine token of `owner` (`Bearer ptk_…`) and its id.
-    pub async fn machine_token(&self, owner: &TestUser, body: Value) -> (String, String) {
-        let created = self
-            .send_json(
-                "POST",
-                "/api/v1/tokens",
-                &[("Authorization", &owner.bearer())],
-                &body,
-            )
-            .await;
-        assert_eq!(
-            created.status,
-            201,
-            "{}",
-            String::from_utf8_lossy(&created.body)
-        );
-        let body = created.json();
-        let token = body["token"].as_str().expect("token").to_owned();
-        assert!(token.starts_with("ptk_"));
-        (
-            format!("Bearer {token}"),
-            body["id"].as_str().expect("id").to_owned(),
-        )
-    }
-}
-
 /// A fresh recommendation led by `LEAD`, supported by `SUPPORT`, with one milestone owned by
 /// `LEAD`: (recommendation path, milestone path).
 async fn target(app: &TestApp, admin: &str, code: &str) -> (String, String) {
@@ -429,6 +367,7 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
         .get_with("/api/v1/auth/me", &[("Authorization", &bearer)])
         .await;
     assert_eq!(me.json()["email"], owner.email);
+    let before = app.write_fingerprint().await;
     app.send_json(
         "POST",
         "/api/v1/tokens",
@@ -437,6 +376,7 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
     )
     .await
     .assert_problem(403);
+    assert_eq!(app.write_fingerprint().await, before);
     // last_used_at is written after use.
     let mut used = String::new();
     for _ in 0..50 {
@@ -452,7 +392,7 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
     }
     assert!(!used.is_empty(), "last_used_at was not recorded");
     // Bad settings are 422 and create nothing.
-    let before = app.count("api_tokens").await;
+    let before = app.write_fingerprint().await;
     for body in [
         json!({"name": "", "access": "read"}),
         json!({"name": "x", "access": "admin"}),
@@ -470,7 +410,7 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
             .await;
         assert_eq!(refused.status, 422, "{body}");
     }
-    assert_eq!(app.count("api_tokens").await, before);
+    assert_eq!(app.write_fingerprint().await, before);
     // Another person cannot see or revoke the token; its owner can.
     let stranger = app.create_user(Role::Analyst).await;
     let theirs = app
@@ -478,6 +418,7 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
         .await
         .json();
     assert_eq!(theirs["items"].as_array().map(Vec::len), Some(0));
+    let before = app.write_fingerprint().await;
     app.send_raw(
         "DELETE",
         &format!("/api/v1/tokens/{id}"),
@@ -486,6 +427,25 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
     )
     .await
     .assert_problem(404);
+    assert_eq!(app.write_fingerprint().await, before);
+    // An unknown agency in a user's agencies: 422, nothing written.
+    let admin = app.admin().await;
+    let user_path = format!("/api/v1/users/{}", stranger.id);
+    let etag = app
+        .get_with(&user_path, &[("Authorization", &admin)])
+        .await
+        .header("etag")
+        .expect("etag");
+    let before = app.write_fingerprint().await;
+    app.send_json(
+        "PATCH",
+        &user_path,
+        &[("Authorization", &admin), ("If-Match", &etag)],
+        &json!({"agency_ids": [uuid::Uuid::new_v4()]}),
+    )
+    .await
+    .assert_problem(422);
+    assert_eq!(app.write_fingerprint().await, before);
     assert_eq!(
         app.get_with("/api/v1/auth/me", &[("Authorization", &bearer)])
             .await
@@ -495,7 +455,6 @@ async fn tokens_are_shown_once_stored_as_hashes_and_capped_by_their_report() {
 
     // A token limited to one report writes nowhere else.
     let analyst = app.create_user(Role::Analyst).await;
-    let admin = app.admin().await;
     let other = app
         .send_json(
             "POST",

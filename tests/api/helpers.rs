@@ -488,6 +488,9 @@ impl TestApp {
             "status_changes",
             "milestones",
             "webhooks",
+            "api_tokens",
+            "closure_proposals",
+            "user_agencies",
         ] {
             fingerprint.push(self.count(table).await);
         }
@@ -495,7 +498,10 @@ impl TestApp {
         let mut conn = self.pool.get().await.expect("conn");
         let versions: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "(SELECT COALESCE((SELECT sum(version) FROM recommendations), 0) \
-               + COALESCE((SELECT sum(version) FROM webhooks), 0))::bigint",
+               + COALESCE((SELECT sum(version) FROM webhooks), 0) \
+               + COALESCE((SELECT sum(version) FROM reports), 0) \
+               + COALESCE((SELECT sum(version) FROM users), 0) \
+               + COALESCE((SELECT sum(version) FROM closure_proposals), 0))::bigint",
         ))
         .get_result(&mut conn)
         .await
@@ -530,5 +536,77 @@ impl TestApp {
             .find_map(|l| l.strip_prefix("policytrack_db_statements_total "))
             .and_then(|n| n.parse::<u64>().ok())
             .expect("statement counter")
+    }
+}
+
+impl TestApp {
+    /// A user of `role` belonging to `agencies` (codes), signed in.
+    pub async fn create_member(
+        &self,
+        role: policytrack::domain::Role,
+        agencies: &[&str],
+    ) -> TestUser {
+        let user = self.create_user(role).await;
+        let mut ids = Vec::new();
+        for code in agencies {
+            ids.push(self.agency_id(code).await);
+        }
+        let admin = self.admin().await;
+        let path = format!("/api/v1/users/{}", user.id);
+        let etag = self
+            .get_with(&path, &[("Authorization", &admin)])
+            .await
+            .header("etag")
+            .expect("user etag");
+        let set = self
+            .send_json(
+                "PATCH",
+                &path,
+                &[("Authorization", &admin), ("If-Match", &etag)],
+                &serde_json::json!({"agency_ids": ids}),
+            )
+            .await;
+        assert_eq!(set.status, 200, "{}", String::from_utf8_lossy(&set.body));
+        assert_eq!(
+            set.json()["agency_ids"].as_array().map(Vec::len),
+            Some(ids.len())
+        );
+        user
+    }
+
+    /// A new admin's bearer header value.
+    pub async fn admin(&self) -> String {
+        self.create_user(policytrack::domain::Role::Admin)
+            .await
+            .bearer()
+    }
+
+    /// A machine token of `owner` (`Bearer ptk_…`) and its id.
+    pub async fn machine_token(
+        &self,
+        owner: &TestUser,
+        body: serde_json::Value,
+    ) -> (String, String) {
+        let created = self
+            .send_json(
+                "POST",
+                "/api/v1/tokens",
+                &[("Authorization", &owner.bearer())],
+                &body,
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
+        let body = created.json();
+        let token = body["token"].as_str().expect("token").to_owned();
+        assert!(token.starts_with("ptk_"));
+        (
+            format!("Bearer {token}"),
+            body["id"].as_str().expect("id").to_owned(),
+        )
     }
 }

@@ -390,3 +390,104 @@ async fn the_queue_filters_by_state_report_and_lead_agency() {
     assert_eq!(one.json()["recommendation_code"], "POL-7");
     assert!(one.header("etag").is_some());
 }
+
+#[actix_web::test]
+async fn refused_report_edits_and_returns_write_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let report = app.get("/api/v1/reports").await.json()["items"][0]["id"]
+        .as_str()
+        .expect("report")
+        .to_owned();
+    let path = format!("/api/v1/reports/{report}");
+    let other = app
+        .send_json(
+            "POST",
+            "/api/v1/reports",
+            &[("Authorization", &admin)],
+            &json!({"slug": "taken-slug", "title": "T", "publisher": "P"}),
+        )
+        .await;
+    assert_eq!(other.status, 201);
+    let etag = app.get(&path).await.header("etag").expect("etag");
+    let analyst = app.create_user(Role::Analyst).await;
+    let proposal = propose_on_reviewed(&app, &admin, &etag, &analyst).await;
+    let etag = app.get(&path).await.header("etag").expect("etag");
+    let auth = ("Authorization", admin.as_str());
+    let before = app.write_fingerprint().await;
+    let refusals = [
+        (
+            vec![auth, ("If-Match", etag.as_str())],
+            json!({"slug": "Not A Slug"}),
+            422,
+        ),
+        (
+            vec![auth, ("If-Match", etag.as_str())],
+            json!({"title": "  "}),
+            422,
+        ),
+        (
+            vec![auth, ("If-Match", etag.as_str())],
+            json!({"source_url": "ftp://x"}),
+            422,
+        ),
+        (
+            vec![auth, ("If-Match", etag.as_str())],
+            json!({"slug": "taken-slug"}),
+            409,
+        ),
+        (vec![auth], json!({"summary": "no precondition"}), 428),
+        (
+            vec![auth, ("If-Match", "\"v1.0\"")],
+            json!({"summary": "stale"}),
+            412,
+        ),
+    ];
+    for (headers, body, status) in refusals {
+        app.send_json("PATCH", &path, &headers, &body)
+            .await
+            .assert_problem(status);
+        assert_eq!(app.write_fingerprint().await, before, "{body} left a trace");
+    }
+    // Returning needs a note; a reviewer sending an empty one writes nothing.
+    let reviewer = app.create_user(Role::Reviewer).await;
+    let before = app.write_fingerprint().await;
+    let id = proposal["id"].as_str().expect("id");
+    app.send_json(
+        "POST",
+        &format!("/api/v1/proposals/{id}/return"),
+        &[("Authorization", &reviewer.bearer())],
+        &json!({"note": "   "}),
+    )
+    .await
+    .assert_problem(422);
+    app.send_raw(
+        "POST",
+        &format!("/api/v1/proposals/{}/approve", uuid::Uuid::new_v4()),
+        &[("Authorization", &reviewer.bearer())],
+        None,
+    )
+    .await
+    .assert_problem(404);
+    assert_eq!(app.write_fingerprint().await, before);
+    let pending = app.get(&format!("/api/v1/proposals/{id}")).await.json();
+    assert_eq!(pending["state"], "pending");
+}
+
+/// Turns review on with `etag` as admin, then has `analyst` propose closing POL-2.
+async fn propose_on_reviewed(app: &TestApp, admin: &str, etag: &str, analyst: &TestUser) -> Value {
+    let report = app.get("/api/v1/reports").await.json()["items"][0]["id"]
+        .as_str()
+        .expect("report")
+        .to_owned();
+    let set = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/reports/{report}"),
+            &[("Authorization", admin), ("If-Match", etag)],
+            &json!({"review_closures": true}),
+        )
+        .await;
+    assert_eq!(set.status, 200);
+    propose(app, analyst, "POL-2").await
+}
