@@ -211,6 +211,7 @@ diesel::table! {
         latest_status_change_id -> Nullable<Uuid>,
         checked_in_at -> Nullable<Timestamptz>,
         pending_proposal_id -> Nullable<Uuid>,
+        external_id -> Nullable<Text>,
     }
 }
 

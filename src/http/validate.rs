@@ -6,6 +6,7 @@ pub const CODE_MAX: usize = 32;
 pub const TITLE_MAX: usize = 300;
 pub const NOTE_MAX: usize = 10_000;
 pub const TEXT_MAX: usize = 20_000;
+pub const EXTERNAL_ID_MAX: usize = 100;
 pub const URL_MAX: usize = 2_000;
 
 #[derive(Debug, Default)]

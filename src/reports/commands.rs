@@ -1,6 +1,9 @@
 //! Report writes (admins): a report with its categories.
 
-use super::model::{NewCategory, Report, ReportChanges, ReportInput, ReportView};
+use super::model::{
+    Category, CategoryChanges, CategoryInput, NewCategory, Report, ReportChanges, ReportInput,
+    ReportView,
+};
 use super::queries;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
@@ -123,4 +126,142 @@ pub async fn update(
         Ok(view)
     })
     .await
+}
+
+/// Adds a category to a report; the report's version moves (its representation lists them).
+pub async fn create_category(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    report_id: Uuid,
+    input: &CategoryInput,
+    represent: &dyn Represent,
+) -> Result<(Category, i64), ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        lock_report(conn, report_id).await?;
+        let position = match input.position {
+            Some(p) => p,
+            None => categories::table
+                .filter(categories::report_id.eq(report_id))
+                .select(diesel::dsl::max(categories::position))
+                .first::<Option<i32>>(conn)
+                .await?
+                .map_or(0, |p| p.saturating_add(1)),
+        };
+        let category: Category = diesel::insert_into(categories::table)
+            .values(NewCategory {
+                report_id,
+                slug: &input.slug,
+                name: &input.name,
+                position,
+            })
+            .returning(Category::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(ApiError::conflict_as("the report has a category with this slug"))?;
+        let change = Change {
+            action: "create_category",
+            entity_type: "category",
+            entity_id: category.id,
+            before: None,
+            after: snapshot(&category),
+        };
+        report_changed(conn, actor, report_id, change, represent).await?;
+        Ok((category, 0))
+    })
+    .await
+}
+
+/// Applies `changes` to a category still at `expected` version.
+pub async fn update_category(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    id: Uuid,
+    expected: i32,
+    changes: &CategoryChanges,
+    represent: &dyn Represent,
+) -> Result<(Category, i64), ApiError> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let report_id: Uuid = categories::table
+            .find(id)
+            .select(categories::report_id)
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("category", id))?;
+        lock_report(conn, report_id).await?;
+        let before: Category = categories::table
+            .find(id)
+            .select(Category::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("category", id))?;
+        if before.version != expected {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let updated: Category = diesel::update(categories::table.find(id))
+            .set((
+                changes,
+                categories::version.eq(categories::version + 1),
+                categories::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Category::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(ApiError::conflict_as("the report has a category with this slug"))?;
+        let count = queries::recommendation_count(conn, id).await?;
+        let change = Change {
+            action: "update_category",
+            entity_type: "category",
+            entity_id: id,
+            before: snapshot(&before),
+            after: snapshot(&updated),
+        };
+        report_changed(conn, actor, report_id, change, represent).await?;
+        Ok((updated, count))
+    })
+    .await
+}
+
+async fn lock_report(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+    reports::table
+        .find(id)
+        .select(reports::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("report", id))
+}
+
+/// After a change to a part of report `id`: its version moves, the change is audited, and a
+/// `report.updated` event shows the report as it now is.
+async fn report_changed(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    id: Uuid,
+    change: Change<'_>,
+    represent: &dyn Represent,
+) -> Result<(), ApiError> {
+    diesel::update(reports::table.find(id))
+        .set((
+            reports::version.eq(reports::version + 1),
+            reports::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    record(conn, Some(actor), change).await?;
+    let view = queries::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("report", id))?;
+    let event = NewEvent {
+        event_type: EventType::ReportUpdated,
+        report_id: Some(id),
+        recommendation_id: None,
+        data: represent.report(&view),
+    };
+    record_event(conn, Some(actor), event).await?;
+    Ok(())
 }

@@ -1,8 +1,11 @@
 //! Report request and response bodies, and their conversions.
 
-use super::model::{CategoryBrief, NewReport, ReportChanges, ReportInput, ReportView};
+use super::model::{
+    Category, CategoryBrief, CategoryChanges, CategoryInput, NewReport, ReportChanges, ReportInput,
+    ReportView,
+};
 use crate::error::ApiError;
-use crate::http::validate::{Checks, NOTE_MAX, TEXT_MAX, TITLE_MAX};
+use crate::http::validate::{Checks, EXTERNAL_ID_MAX, NOTE_MAX, TEXT_MAX, TITLE_MAX};
 use crate::recommendations::model::NewRecommendationInput;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,6 +47,21 @@ pub struct CategoryDto {
     pub position: i32,
     /// Number of recommendations in it.
     pub recommendation_count: i64,
+    /// Increments on every change; `PATCH /api/v1/categories/{id}` takes it in If-Match.
+    pub version: i32,
+}
+
+impl CategoryDto {
+    pub fn new(category: Category, recommendation_count: i64) -> Self {
+        Self {
+            id: category.id,
+            slug: category.slug,
+            name: category.name,
+            position: category.position,
+            recommendation_count,
+            version: category.version,
+        }
+    }
 }
 
 /// A tracked report.
@@ -86,13 +104,7 @@ impl From<ReportView> for ReportDto {
         let categories: Vec<CategoryDto> = v
             .categories
             .into_iter()
-            .map(|(c, n)| CategoryDto {
-                id: c.id,
-                slug: c.slug,
-                name: c.name,
-                position: c.position,
-                recommendation_count: n,
-            })
+            .map(|(c, n)| CategoryDto::new(c, n))
             .collect();
         Self {
             recommendation_count: categories.iter().map(|c| c.recommendation_count).sum(),
@@ -328,6 +340,9 @@ pub struct CreateRecommendationRequest {
     /// Order within the report (default: after the last one).
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// Its identifier in another system (unique within the report), e.g. a GAO number.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$")]
+    pub external_id: Option<String>,
 }
 
 impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
@@ -340,6 +355,12 @@ impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
             .text("/title", body.title.trim(), 1, TITLE_MAX)
             .text("/text", &body.text, 0, TEXT_MAX)
             .slug("/category", &body.category, 32)
+            .opt_text(
+                "/external_id",
+                body.external_id.as_deref().map(str::trim),
+                1,
+                EXTERNAL_ID_MAX,
+            )
             .fail_if(
                 body.position.is_some_and(|p| !(0..=1_000_000).contains(&p)),
                 "/position",
@@ -350,6 +371,7 @@ impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
             title: body.title.trim().to_owned(),
             category_slug: body.category,
             code: body.code,
+            external_id: body.external_id.map(|e| e.trim().to_owned()),
             body: body.text,
             position: body.position,
         })
@@ -367,4 +389,91 @@ pub struct ReportListParams {
     /// Opaque position from a previous page's `next_cursor`.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+}
+
+/// A new category of a report (admins only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "industrial", "name": "Industrial"}))]
+pub struct CreateCategoryRequest {
+    /// Unique within the report: lower-case letters, digits, `-` (at most 32).
+    #[schema(max_length = 32, pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
+    pub slug: String,
+    /// Display name (1 to 300 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
+    pub name: String,
+    /// Order within the report (default: after the last one).
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub position: Option<i32>,
+}
+
+impl TryFrom<CreateCategoryRequest> for CategoryInput {
+    type Error = ApiError;
+
+    fn try_from(body: CreateCategoryRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        checks
+            .slug("/slug", &body.slug, 32)
+            .text("/name", body.name.trim(), 1, TITLE_MAX);
+        check_position(&mut checks, body.position);
+        checks.finish()?;
+        Ok(Self {
+            slug: body.slug,
+            name: body.name.trim().to_owned(),
+            position: body.position,
+        })
+    }
+}
+
+/// Changes to a category; absent fields stay as they are (admins only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Political and diplomatic"}))]
+pub struct UpdateCategoryRequest {
+    /// New slug, unique within the report (lists filter by it; old links stop working).
+    #[schema(max_length = 32, pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
+    pub slug: Option<String>,
+    /// Display name (1 to 300 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
+    pub name: Option<String>,
+    /// Order within the report.
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub position: Option<i32>,
+}
+
+impl TryFrom<UpdateCategoryRequest> for CategoryChanges {
+    type Error = ApiError;
+
+    fn try_from(body: UpdateCategoryRequest) -> Result<Self, ApiError> {
+        let mut checks = Checks::new();
+        if let Some(slug) = &body.slug {
+            checks.slug("/slug", slug, 32);
+        }
+        if let Some(name) = &body.name {
+            checks.text("/name", name.trim(), 1, TITLE_MAX);
+        }
+        check_position(&mut checks, body.position);
+        checks.finish()?;
+        Ok(Self {
+            slug: body.slug,
+            name: body.name.map(|n| n.trim().to_owned()),
+            position: body.position,
+        })
+    }
+}
+
+fn check_position(checks: &mut Checks, position: Option<i32>) {
+    checks.fail_if(
+        position.is_some_and(|p| !(0..=1_000_000).contains(&p)),
+        "/position",
+        "must be between 0 and 1000000",
+    );
 }

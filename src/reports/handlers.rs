@@ -2,10 +2,10 @@
 
 use super::commands;
 use super::dto::{
-    CreateRecommendationRequest, CreateReportRequest, ReportDto, ReportListParams,
-    UpdateReportRequest,
+    CategoryDto, CreateCategoryRequest, CreateRecommendationRequest, CreateReportRequest,
+    ReportDto, ReportListParams, UpdateCategoryRequest, UpdateReportRequest,
 };
-use super::model::{ReportChanges, ReportInput};
+use super::model::{CategoryChanges, CategoryInput, ReportChanges, ReportInput, ReportRef};
 use super::queries;
 use crate::auth::{AuthUser, ReadAccess};
 use crate::domain::Role;
@@ -23,6 +23,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -31,7 +32,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_report)
         .service(create_report)
         .service(update_report)
-        .service(create_report_recommendation);
+        .service(create_report_recommendation)
+        .service(create_category)
+        .service(update_category);
+}
+
+/// The id of the report `raw` (an id or a slug) names, or 404.
+pub async fn report_id(conn: &mut AsyncPgConnection, raw: &str) -> Result<Uuid, ApiError> {
+    queries::resolve(conn, &ReportRef::parse(raw))
+        .await?
+        .ok_or_else(|| ApiError::not_found("report", raw))
 }
 
 /// List reports
@@ -74,7 +84,7 @@ pub async fn list_reports(
 /// One report with its categories and how many recommendations each holds.
 #[utoipa::path(
     tag = "reports",
-    params(("id" = Uuid, Path, description = "Report id")),
+    params(("id" = String, Path, description = "Report id or slug")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The report with its categories and counts", body = ReportDto),
@@ -87,10 +97,10 @@ pub async fn get_report(
     state: web::Data<AppState>,
     req: HttpRequest,
     _access: ReadAccess,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let mut conn = state.db.conn().await?;
+    let id = report_id(&mut conn, &id).await?;
     let view = queries::find(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("report", id))?;
@@ -106,7 +116,7 @@ pub async fn get_report(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("id" = Uuid, Path, description = "Report id"),
+        ("id" = String, Path, description = "Report id or slug"),
         ("If-Match" = String, Header, description = "The report's ETag as last read"),
     ),
     request_body = UpdateReportRequest,
@@ -124,18 +134,19 @@ pub async fn update_report(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
     body: Json<UpdateReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let expected = conditional::required_version(&req)?;
     let changes = ReportChanges::try_from(body.into_inner())?;
     let mut conn = state.db.conn().await?;
+    let id = report_id(&mut conn, &id).await?;
     let represent = Representation::new(state.derivation());
     let view = commands::update(
         &mut conn,
         user.actor(),
-        id.into_inner(),
+        id,
         expected,
         &changes,
         &represent,
@@ -185,7 +196,7 @@ pub async fn create_report(
 /// Adds a recommendation to a report (admins only). It starts as `not_assessed`.
 #[utoipa::path(
     tag = "reports",
-    params(("id" = Uuid, Path, description = "Report id")),
+    params(("id" = String, Path, description = "Report id or slug")),
     request_body = CreateRecommendationRequest,
     security(("bearer" = [])),
     responses(
@@ -202,7 +213,7 @@ pub async fn create_report(
 pub async fn create_report_recommendation(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
     body: Json<CreateRecommendationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
@@ -211,7 +222,7 @@ pub async fn create_report_recommendation(
     let mut conn = state.db.conn().await?;
     let embeds = Embeds::DETAIL_DEFAULT;
     let represent = Representation::new(derivation);
-    let (actor, report) = (user.actor(), id.into_inner());
+    let (actor, report) = (user.actor(), report_id(&mut conn, &id).await?);
     let view =
         recommendation_commands::create(&mut conn, actor, report, &input, embeds, &represent)
             .await?;
@@ -221,4 +232,89 @@ pub async fn create_report_recommendation(
         .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, etag))
         .json(recommendation_dto(view, derivation)))
+}
+
+/// Add a category
+///
+/// Adds a category to a report (admins only); the report's version moves.
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = String, Path, description = "Report id or slug")),
+    request_body = CreateCategoryRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new category", body = CategoryDto,
+            headers(("ETag" = String, description = "Version tag")),
+            links(("UpdateCategory" = (operation_id = "update_category", parameters(("id" = "$response.body#/id"), ("If-Match" = "$response.header.ETag")))))),
+        r::CreateErrors,
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+    )
+)]
+#[post("/reports/{id}/categories")]
+#[tracing::instrument(skip_all)]
+pub async fn create_category(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: Json<CreateCategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let input = CategoryInput::try_from(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let report = report_id(&mut conn, &id).await?;
+    let represent = Representation::new(state.derivation());
+    let (category, count) =
+        commands::create_category(&mut conn, user.actor(), report, &input, &represent).await?;
+    let etag = version_tag(category.version, "");
+    Ok(HttpResponse::Created()
+        .insert_header((header::ETAG, etag))
+        .json(CategoryDto::new(category, count)))
+}
+
+/// Update a category
+///
+/// Renames, re-slugs or moves a category (admins only). If-Match takes the ETag of its
+/// creation or last update, or `"v<version>"` with the `version` the report lists for it.
+#[utoipa::path(
+    tag = "reports",
+    params(
+        ("id" = Uuid, Path, description = "Category id"),
+        ("If-Match" = String, Header, description = "The category's ETag"),
+    ),
+    request_body = UpdateCategoryRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated category", body = CategoryDto,
+            headers(("ETag" = String, description = "The new version tag"))),
+        r::VersionedWriteErrors,
+        (status = 409, response = r::Conflict),
+    )
+)]
+#[patch("/categories/{id}")]
+#[tracing::instrument(skip_all)]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<UpdateCategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let expected = conditional::required_version(&req)?;
+    let changes = CategoryChanges::try_from(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let represent = Representation::new(state.derivation());
+    let (category, count) = commands::update_category(
+        &mut conn,
+        user.actor(),
+        id.into_inner(),
+        expected,
+        &changes,
+        &represent,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, version_tag(category.version, "")))
+        .json(CategoryDto::new(category, count)))
 }

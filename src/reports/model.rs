@@ -65,6 +65,23 @@ pub struct Category {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A validated new category; `None` puts it after the last.
+#[derive(Debug, Clone)]
+pub struct CategoryInput {
+    pub slug: String,
+    pub name: String,
+    pub position: Option<i32>,
+}
+
+/// A validated change to a category; absent fields stay as they are.
+#[derive(Debug, Clone, Default, AsChangeset, serde::Serialize)]
+#[diesel(table_name = categories)]
+pub struct CategoryChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub position: Option<i32>,
+}
+
 /// The columns an embedded category shows, read straight from `categories`.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]

@@ -120,3 +120,13 @@ pub async fn reviews_closures(
         .optional()
         .map(|reviews| reviews.unwrap_or(false))
 }
+
+/// How many recommendations category `id` holds.
+pub async fn recommendation_count(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
+    use crate::db::schema::recommendations;
+    recommendations::table
+        .filter(recommendations::category_id.eq(id))
+        .count()
+        .get_result(conn)
+        .await
+}

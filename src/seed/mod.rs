@@ -162,6 +162,7 @@ async fn insert(conn: &mut AsyncPgConnection, data: &SeedData) -> QueryResult<Se
                     position,
                     title: &rec.title,
                     body: &rec.text,
+                    external_id: None,
                 }
             })
             .collect();

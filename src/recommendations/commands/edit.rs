@@ -26,6 +26,7 @@ struct RecommendationChangeset<'a> {
     title: Option<&'a str>,
     body: Option<&'a str>,
     category_id: Option<Uuid>,
+    external_id: Option<Option<&'a str>>,
 }
 
 /// Applies a PATCH in one transaction: fields, supporting set, version bump, audit.
@@ -63,6 +64,7 @@ pub async fn update(
             title: changes.title.as_deref(),
             body: changes.body.as_deref(),
             category_id,
+            external_id: changes.external_id.as_ref().map(|e| e.as_deref()),
         };
         let updated: Recommendation = diesel::update(recommendations::table.find(id))
             .set((
@@ -72,7 +74,10 @@ pub async fn update(
             ))
             .returning(Recommendation::as_returning())
             .get_result(conn)
-            .await?;
+            .await
+            .map_err(ApiError::conflict_as(
+                "another recommendation of the report has this external_id",
+            ))?;
         let after_supporting = supporting_of(conn, id).await?;
         recorded_view(
             conn,

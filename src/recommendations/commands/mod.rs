@@ -103,12 +103,13 @@ pub async fn create(
                 position,
                 title: &input.title,
                 body: &input.body,
+                external_id: input.external_id.as_deref(),
             })
             .returning(Recommendation::as_returning())
             .get_result(conn)
             .await
             .map_err(ApiError::conflict_as(format!(
-                "the report already has a recommendation {code}"
+                "the report already has a recommendation {code} or with this external_id"
             )))?;
         recorded_view(
             conn,

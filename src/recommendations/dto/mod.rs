@@ -102,6 +102,9 @@ pub struct RecommendationDto {
     /// Human code, unique within its report, e.g. `POL-1`.
     #[schema(example = "POL-1")]
     pub code: String,
+    /// Its identifier in the system it came from (unique within its report), when set.
+    #[schema(required = true)]
+    pub external_id: Option<String>,
     /// Short title as the report words it.
     pub title: String,
     /// Full text as the report words it.
@@ -213,6 +216,7 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
         id: r.id,
         report_id: r.report_id,
         code: r.code,
+        external_id: r.external_id,
         title: r.title,
         text: r.body,
         status: r.status,

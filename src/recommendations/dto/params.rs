@@ -74,6 +74,9 @@ pub struct RecommendationListParams {
     /// Only this category (slug), e.g. `political`.
     #[param(example = "political", max_length = 100, pattern = "^[^\\x00]*$")]
     pub category: Option<String>,
+    /// Only the one with this external identifier (unique within a report).
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
+    pub external_id: Option<String>,
     /// Only these statuses, comma-separated, e.g. `in_progress,stalled`.
     #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
     pub status: Option<String>,
@@ -221,6 +224,8 @@ impl RecommendationListParams {
         Ok(Filters {
             report: report.map(ReportRef::parse),
             category_slug: category.map(str::to_owned),
+            external_id: params::reference("external_id", self.external_id.as_deref())?
+                .map(str::to_owned),
             statuses: params::list("status", self.status.as_deref())?,
             healths: params::list("health", self.health.as_deref())?,
             priorities: params::list("priority", self.priority.as_deref())?,

@@ -2,7 +2,9 @@
 
 use crate::domain::{AgencyRole, Health, Priority, Status};
 use crate::error::ApiError;
-use crate::http::validate::{Checks, HttpUrl, NOTE_MAX, TEXT_MAX, TITLE_MAX, double_option};
+use crate::http::validate::{
+    Checks, EXTERNAL_ID_MAX, HttpUrl, NOTE_MAX, TEXT_MAX, TITLE_MAX, double_option,
+};
 use crate::recommendations::model::{CheckInInput, RecommendationChanges, StatusChangeInput};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -148,6 +150,10 @@ pub struct UpdateRecommendationRequest {
     /// Category slug within the same report. Admins only.
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,31}$")]
     pub category: Option<String>,
+    /// Its identifier in another system, unique within the report (null to clear). Admins only.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$")]
+    pub external_id: Option<Option<String>>,
     /// Why (at most 10,000 characters): kept on the change's event, which the
     /// recommendation's events show.
     #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
@@ -157,7 +163,10 @@ pub struct UpdateRecommendationRequest {
 impl UpdateRecommendationRequest {
     /// Whether it touches the report's own wording or category (admins only).
     pub fn rewords(&self) -> bool {
-        self.title.is_some() || self.text.is_some() || self.category.is_some()
+        self.title.is_some()
+            || self.text.is_some()
+            || self.category.is_some()
+            || self.external_id.is_some()
     }
 }
 
@@ -169,7 +178,13 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
         checks
             .opt_text("/title", body.title.as_deref().map(str::trim), 1, TITLE_MAX)
             .opt_text("/text", body.text.as_deref(), 0, TEXT_MAX)
-            .opt_text("/reason", body.reason.as_deref(), 0, NOTE_MAX);
+            .opt_text("/reason", body.reason.as_deref(), 0, NOTE_MAX)
+            .opt_text(
+                "/external_id",
+                body.external_id.as_ref().and_then(|e| e.as_deref()).map(str::trim),
+                1,
+                EXTERNAL_ID_MAX,
+            );
         if let Some(slug) = &body.category {
             checks.slug("/category", slug, 32);
         }
@@ -204,6 +219,9 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
             title: body.title.map(|t| t.trim().to_owned()),
             body: body.text,
             category_slug: body.category,
+            external_id: body
+                .external_id
+                .map(|e| e.map(|id| id.trim().to_owned())),
             reason: body.reason.filter(|r| !r.trim().is_empty()),
         })
     }

@@ -3,10 +3,11 @@
 use crate::http::csv::CsvWriter;
 use crate::recommendations::dto::RecommendationDto;
 
-const CSV_HEADER: [&str; 20] = [
+pub const CSV_HEADER: [&str; 21] = [
     "id",
     "report_id",
     "code",
+    "external_id",
     "category",
     "title",
     "status",
@@ -40,10 +41,11 @@ pub fn to_csv(items: &[RecommendationDto]) -> String {
                     .join(";")
             })
             .unwrap_or_default();
-        let fields: [String; 20] = [
+        let fields: [String; 21] = [
             r.id.to_string(),
             r.report_id.to_string(),
             r.code.clone(),
+            r.external_id.clone().unwrap_or_default(),
             r.category.slug.clone(),
             r.title.clone(),
             r.status.to_string(),

@@ -110,6 +110,7 @@ impl Cursor {
 pub struct Filters {
     pub report: Option<ReportRef>,
     pub category_slug: Option<String>,
+    pub external_id: Option<String>,
     pub statuses: Vec<Status>,
     pub healths: Vec<Health>,
     pub priorities: Vec<Priority>,

@@ -36,6 +36,8 @@ pub struct Recommendation {
     pub checked_in_at: Option<DateTime<Utc>>,
     /// The closure proposal waiting for review, if any.
     pub pending_proposal_id: Option<Uuid>,
+    /// Its identifier in the system it was imported from, unique within its report.
+    pub external_id: Option<String>,
 }
 
 impl Recommendation {
@@ -56,6 +58,7 @@ pub struct NewRecommendation<'a> {
     pub position: i32,
     pub title: &'a str,
     pub body: &'a str,
+    pub external_id: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
@@ -168,6 +171,7 @@ pub struct RecommendationChanges {
     pub title: Option<String>,
     pub body: Option<String>,
     pub category_slug: Option<String>,
+    pub external_id: Option<Option<String>>,
     /// Why: kept on the change's event.
     pub reason: Option<String>,
 }
@@ -177,6 +181,7 @@ pub struct RecommendationChanges {
 pub struct NewRecommendationInput {
     pub category_slug: String,
     pub code: String,
+    pub external_id: Option<String>,
     pub title: String,
     pub body: String,
     /// Order within the report; `None` puts it after the last.
@@ -201,6 +206,7 @@ impl RecommendationView {
         let both_embed = before.supporting.is_some() && self.supporting.is_some();
         let mut pairs = vec![
             ("title", json!(old.title), json!(new.title)),
+            ("external_id", json!(old.external_id), json!(new.external_id)),
             ("text", json!(old.body), json!(new.body)),
             (
                 "category",

@@ -29,6 +29,11 @@ pub(super) fn conditions(f: &Filters, today: NaiveDate) -> Vec<Condition> {
     if let Some(slug) = &f.category_slug {
         all.push(Condition::new(categories::slug.eq(slug.clone())));
     }
+    if let Some(external_id) = &f.external_id {
+        all.push(Condition::new(
+            recommendations::external_id.eq(external_id.clone()),
+        ));
+    }
     if !f.statuses.is_empty() {
         all.push(Condition::new(
             recommendations::status.eq_any(f.statuses.clone()),
