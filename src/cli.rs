@@ -8,7 +8,11 @@ use crate::events::model::EventType;
 use crate::events::tail::TailOptions;
 use crate::http::validate::Checks;
 use crate::startup::Application;
-use crate::{events, openapi, seed, users};
+use crate::domain::Status;
+use crate::transfer::commands::ImportFailure;
+use crate::transfer::dto::{ImportFormat, ImportProblem, ImportResult};
+use crate::transfer::handlers::ExportAs;
+use crate::{events, openapi, seed, transfer, users};
 
 pub const USAGE: &str = "\
 policytrack: tracks what happens to the recommendations of policy reports
@@ -16,7 +20,14 @@ policytrack: tracks what happens to the recommendations of policy reports
 Usage:
   policytrack [serve]     run the HTTP service (migrates, seeds an empty database)
   policytrack migrate     apply pending database migrations
-  policytrack seed        load the bundled report and agencies where missing
+  policytrack seed [--demo]
+                          load the bundled report and agencies where missing
+                          (--demo: also a labelled demonstration of it in motion)
+  policytrack import FILE [--dry-run] [--format json|csv|gao] [--report SLUG]
+                          import a report document, a CSV of recommendations (of
+                          --report) or GAO's recommendations CSV; prints the counts
+  policytrack export REPORT [--format json|csv|xlsx]
+                          write a report (id or slug) to standard output
   policytrack openapi [--yaml]
                           print the OpenAPI document (JSON, or YAML)
   policytrack user create --email E --role viewer|analyst|reviewer|admin
@@ -37,7 +48,19 @@ Without DATABASE_URL every command uses the embedded PostgreSQL in POLICYTRACK_D
 pub enum Command {
     Serve,
     Migrate,
-    Seed,
+    Seed {
+        demo: bool,
+    },
+    Import {
+        file: std::path::PathBuf,
+        dry_run: bool,
+        format: Option<ImportFormat>,
+        report: Option<String>,
+    },
+    Export {
+        report: String,
+        format: ExportAs,
+    },
     OpenApi {
         yaml: bool,
     },
@@ -57,7 +80,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     match words.as_slice() {
         [] | ["serve"] => Ok(Command::Serve),
         ["migrate"] => Ok(Command::Migrate),
-        ["seed"] => Ok(Command::Seed),
+        ["seed"] => Ok(Command::Seed { demo: false }),
+        ["seed", "--demo"] => Ok(Command::Seed { demo: true }),
+        ["import", rest @ ..] => parse_import(rest),
+        ["export", rest @ ..] => parse_export(rest),
         ["openapi"] => Ok(Command::OpenApi { yaml: false }),
         ["openapi", "--yaml"] => Ok(Command::OpenApi { yaml: true }),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
@@ -65,6 +91,56 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         ["user", "create", rest @ ..] => parse_user_create(rest),
         ["events", "tail", rest @ ..] => parse_events_tail(rest),
         other => Err(format!("unknown command: {}\n\n{USAGE}", other.join(" "))),
+    }
+}
+
+fn parse_import(words: &[&str]) -> Result<Command, String> {
+    let (mut file, mut dry_run, mut format, mut report) = (None, false, None, None);
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match *word {
+            "--dry-run" => dry_run = true,
+            "--format" => {
+                format = Some(match rest.next().copied() {
+                    Some("json") => ImportFormat::Json,
+                    Some("csv") => ImportFormat::Csv,
+                    Some("gao") => ImportFormat::Gao,
+                    _ => return Err("--format needs json, csv or gao".into()),
+                })
+            }
+            "--report" => report = Some(rest.next().ok_or("--report needs a slug or id")?.to_string()),
+            other if other.starts_with("--") => {
+                return Err(format!("unknown option {other}\n\n{USAGE}"));
+            }
+            path if file.is_none() => file = Some(std::path::PathBuf::from(path)),
+            extra => return Err(format!("one file at a time: {extra}")),
+        }
+    }
+    let file = file.ok_or_else(|| format!("import needs a FILE\n\n{USAGE}"))?;
+    Ok(Command::Import {
+        file,
+        dry_run,
+        format,
+        report,
+    })
+}
+
+fn parse_export(words: &[&str]) -> Result<Command, String> {
+    match words {
+        [report] => Ok(Command::Export {
+            report: (*report).to_owned(),
+            format: ExportAs::Json { history: true },
+        }),
+        [report, "--format", format] => Ok(Command::Export {
+            report: (*report).to_owned(),
+            format: match *format {
+                "json" => ExportAs::Json { history: true },
+                "csv" => ExportAs::Csv,
+                "xlsx" => ExportAs::Xlsx,
+                _ => return Err("--format needs json, csv or xlsx".into()),
+            },
+        }),
+        _ => Err(format!("export needs REPORT [--format json|csv|xlsx]\n\n{USAGE}")),
     }
 }
 
@@ -146,18 +222,86 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let database = Database::open(&config)?;
             db::run_migrations_blocking(&database.url)
         }
-        Command::Seed => {
+        Command::Seed { demo } => {
             let database = Database::open(&config)?;
             db::run_migrations_blocking(&database.url)?;
-            let outcome = runtime()?.block_on(async {
+            let derivation = derivation(&config);
+            let (outcome, demo) = runtime()?.block_on(async {
                 let mut conn = db::connect(&database.url).await?;
-                seed::seed(&mut conn).await
+                let outcome = seed::seed(&mut conn).await?;
+                let demo = match demo {
+                    true => Some(seed::demo::load(&mut conn, derivation).await?),
+                    false => None,
+                };
+                anyhow::Ok((outcome, demo))
             })?;
             println!(
                 "seeded: {} report(s), {} recommendation(s), {} agenc(ies) added",
                 outcome.reports, outcome.recommendations, outcome.agencies
             );
+            if let Some(demo) = demo {
+                println!("{demo}");
+            }
             Ok(())
+        }
+        Command::Import {
+            file,
+            dry_run,
+            format,
+            report,
+        } => {
+            let body = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+            let format = format.unwrap_or(match file.extension().and_then(|e| e.to_str()) {
+                Some("csv") => ImportFormat::Csv,
+                _ => ImportFormat::Json,
+            });
+            let batch = transfer::handlers::read_file(&body, format, report.as_deref(), Status::InProgress)
+                .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
+            drop(body);
+            let database = Database::open(&config)?;
+            db::run_migrations_blocking(&database.url)?;
+            let derivation = derivation(&config);
+            let outcome = runtime()?.block_on(async {
+                let mut conn = db::connect(&database.url).await?;
+                anyhow::Ok(
+                    transfer::handlers::import_file(&mut conn, None, batch, dry_run, derivation)
+                        .await,
+                )
+            })?;
+            match outcome {
+                Ok(outcome) => write_stdout(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&ImportResult::from(outcome))?
+                )),
+                Err(ImportFailure::Rejected(errors)) => {
+                    let n = errors.len();
+                    let problem = ImportProblem::new(dry_run, errors);
+                    write_stdout(&format!("{}\n", serde_json::to_string_pretty(&problem)?))?;
+                    anyhow::bail!("{n} problem(s) in {}; nothing was written", file.display())
+                }
+                Err(ImportFailure::Api(e)) => anyhow::bail!("{}", e.to_problem().detail),
+            }
+        }
+        Command::Export { report, format } => {
+            let database = Database::open(&config)?;
+            db::run_migrations_blocking(&database.url)?;
+            let derivation = derivation(&config);
+            let body = runtime()?.block_on(async {
+                let mut conn = db::connect(&database.url).await?;
+                let id = crate::reports::handlers::report_id(&mut conn, &report)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
+                let (body, _) = transfer::handlers::export_file(&mut conn, id, format, derivation)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
+                anyhow::Ok(body)
+            })?;
+            use std::io::Write;
+            match std::io::stdout().lock().write_all(&body) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            }
         }
         Command::CreateUser {
             email,
@@ -277,6 +421,13 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
+    }
+}
+
+fn derivation(config: &Config) -> crate::domain::Derivation {
+    crate::domain::Derivation {
+        now: chrono::Utc::now(),
+        stale_after_days: config.stale_after_days,
     }
 }
 

@@ -66,6 +66,8 @@ pub struct Config {
     pub scheduler_today: Option<chrono::NaiveDate>,
     /// How often the deadline scheduler looks for due dates.
     pub scheduler_interval: Duration,
+    /// The largest import file accepted (413 beyond).
+    pub import_max_bytes: usize,
 }
 
 /// How webhook deliveries are made and retried.
@@ -209,6 +211,7 @@ impl Config {
             due_soon_days: number("POLICYTRACK_DUE_SOON_DAYS", 14)?.min(3650) as u32,
             scheduler_today,
             scheduler_interval: millis("POLICYTRACK_SCHEDULER_INTERVAL_MS", 60_000)?,
+            import_max_bytes: number("POLICYTRACK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)? as usize,
         })
     }
 }

@@ -31,5 +31,6 @@ pub mod state;
 pub mod stats;
 pub mod telemetry;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 pub mod webhooks;

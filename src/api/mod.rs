@@ -2,7 +2,7 @@
 
 use crate::{
     agencies, audit, auth, events, health, milestones, proposals, recommendations, reports, stats,
-    tokens, users, webhooks,
+    tokens, transfer, users, webhooks,
 };
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(recommendations::configure)
             .configure(auth::configure)
             .configure(reports::configure)
+            .configure(transfer::configure)
             .configure(milestones::configure)
             .configure(proposals::configure)
             .configure(agencies::configure)

@@ -17,6 +17,7 @@ use crate::recommendations::dto::{
 use crate::recommendations::model::{CheckIn, RecommendationView, StatusChange};
 use crate::reports::dto::ReportDto;
 use crate::reports::model::{ReportRef, ReportView};
+use crate::transfer::dto::ImportCounts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,6 +44,23 @@ pub struct FieldChange {
     pub from: serde_json::Value,
     /// The value after.
     pub to: serde_json::Value,
+}
+
+/// What a `report.imported` event carries: the report after the import and what it did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReportImportSummary {
+    /// The report as it is after the import.
+    pub report: ReportDto,
+    /// Rows the import created, per kind.
+    pub created: ImportCounts,
+    /// Rows it changed.
+    pub updated: ImportCounts,
+    /// Rows of the file that matched what was stored.
+    pub unchanged: ImportCounts,
+    /// Codes of the recommendations it created.
+    pub created_codes: Vec<String>,
+    /// Codes of the recommendations it changed (fields, owners or milestones).
+    pub updated_codes: Vec<String>,
 }
 
 /// What a `recommendation.updated` event carries.
@@ -172,6 +190,9 @@ event_schemas! {
     ReportCreated => ReportCreatedEvent: ReportDto,
     /// A report's details changed.
     ReportUpdated => ReportUpdatedEvent: ReportDto,
+    /// An import created or changed a report's rows (one event per report and import; the
+    /// rows it wrote have no events of their own).
+    ReportImported => ReportImportedEvent: ReportImportSummary,
     /// An agency was added to the directory.
     AgencyCreated => AgencyCreatedEvent: AgencyDto,
     /// An agency changed.

@@ -64,6 +64,8 @@ pub enum EventType {
     ReportCreated,
     #[serde(rename = "report.updated")]
     ReportUpdated,
+    #[serde(rename = "report.imported")]
+    ReportImported,
     #[serde(rename = "agency.created")]
     AgencyCreated,
     #[serde(rename = "agency.updated")]
@@ -89,6 +91,7 @@ crate::text_enum_impls!(EventType {
     MilestoneOverdue => "milestone.overdue",
     ReportCreated => "report.created",
     ReportUpdated => "report.updated",
+    ReportImported => "report.imported",
     AgencyCreated => "agency.created",
     AgencyUpdated => "agency.updated",
     WebhookDisabled => "webhook.disabled",

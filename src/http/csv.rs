@@ -21,6 +21,34 @@ pub fn page_limit(raw: Option<&str>, as_csv: bool) -> Result<i64, ApiError> {
     }
 }
 
+/// How a list answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOutput {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl ListOutput {
+    /// A file of rows rather than a JSON page (no `limit`: up to [`MAX_CSV_LIMIT`] rows).
+    pub fn is_table(self) -> bool {
+        self != Self::Json
+    }
+}
+
+/// What the request asks for: `format=json|csv|xlsx`, else CSV for `Accept: text/csv`.
+pub fn output(req: &HttpRequest, format: Option<&str>) -> Result<ListOutput, ApiError> {
+    match format {
+        Some("xlsx") => Ok(ListOutput::Xlsx),
+        Some("csv" | "json") | None => Ok(if wanted(req, format)? {
+            ListOutput::Csv
+        } else {
+            ListOutput::Json
+        }),
+        Some(_) => Err(ApiError::invalid("query.format", "must be json, csv or xlsx")),
+    }
+}
+
 /// Whether the request asks for CSV (`format=csv` or `Accept: text/csv`).
 pub fn wanted(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> {
     match format {
@@ -43,6 +71,21 @@ pub fn wanted(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError>
 /// What a spreadsheet would take for the start of a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// Whether a cell is written with a leading `'`: it starts with a formula character, after
+/// any number of `'`. Counting the quotes makes the escape reversible: [`unescape_cell`]
+/// removes exactly the one this added, so text round-trips through export and import.
+fn looks_like_formula(field: &str) -> bool {
+    field.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A cell as it was before [`CsvWriter`] protected it from spreadsheets.
+pub fn unescape_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if looks_like_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// The UTF-8 byte-order mark.
 const BOM: &str = "\u{FEFF}";
 
@@ -64,7 +107,7 @@ impl CsvWriter {
             if i > 0 {
                 self.out.push(',');
             }
-            if field.starts_with(FORMULA_STARTS) {
+            if looks_like_formula(field) {
                 self.out.push_str("\"'");
                 self.out.push_str(&field.replace('"', "\"\""));
                 self.out.push('"');
@@ -90,37 +133,33 @@ pub fn response(req: &HttpRequest, mut body: String, filename: &str, bom: bool) 
     if bom {
         body.insert_str(0, BOM);
     }
-    let etag = super::conditional::body_tag(body.as_bytes());
-    let cached = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag.trim_start_matches("W/"))
-        });
-    let mut builder = if cached {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    builder
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{filename}\""),
-        ));
-    if cached {
-        builder.finish()
-    } else {
-        builder.content_type("text/csv; charset=utf-8").body(body)
-    }
+    super::conditional::download(
+        req,
+        body.into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("inline; filename=\"{filename}\""),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_cells_come_back_exactly() {
+        for text in ["=SUM(A1)", "'=x", "''+1", "'plain", "plain", "-5", "우주협력의", ""] {
+            let mut csv = CsvWriter::default();
+            csv.row([text]);
+            let written = csv.finish();
+            let cell = written.trim_end_matches("\r\n");
+            let unquoted = cell
+                .strip_prefix('"')
+                .and_then(|c| c.strip_suffix('"'))
+                .map(|c| c.replace("\"\"", "\""))
+                .unwrap_or_else(|| cell.to_owned());
+            assert_eq!(unescape_cell(&unquoted), text, "{written}");
+        }
+    }
 
     #[test]
     fn fields_with_separators_are_quoted_and_quotes_doubled() {

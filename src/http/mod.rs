@@ -9,5 +9,6 @@ pub mod middleware;
 pub mod pagination;
 pub mod params;
 pub mod responses;
+pub mod table;
 pub mod timestamp;
 pub mod validate;

@@ -130,6 +130,11 @@ impl Checks {
         )
     }
 
+    /// Every problem found, for callers that report them in their own shape (imports).
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())

@@ -130,7 +130,7 @@ pub struct MilestoneListParams {
     /// Opaque position from a previous page's `next_cursor`.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
-    /// `csv` for text/csv (same as `Accept: text/csv`).
+    /// `csv` for text/csv (same as `Accept: text/csv`), `xlsx` for an Excel workbook.
     #[param(value_type = Option<ListFormat>)]
     pub format: Option<String>,
     /// For CSV: `true` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.

@@ -12,7 +12,8 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
-use crate::http::csv::{self, CsvWriter};
+use crate::http::csv::{self, ListOutput};
+use crate::http::table::{Table, workbook, xlsx_response};
 use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::params;
@@ -38,7 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// List milestones
 ///
 /// Milestones across recommendations by due date (undated last), filtered. Answers
-/// `text/csv` for `Accept: text/csv` or `format=csv`.
+/// `text/csv` for `Accept: text/csv` or `format=csv`, an Excel workbook for `format=xlsx`.
 #[utoipa::path(
     tag = "milestones",
     params(MilestoneListParams),
@@ -46,7 +47,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses(
         (status = 200, description = "A page of milestones", content(
             (Page<MilestoneListItem> = "application/json"),
-            (String = "text/csv", example = "id,recommendation_code,title,...")),
+            (String = "text/csv", example = "id,recommendation_code,title,..."),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
         r::NotModified,
         r::ListErrors,
@@ -61,10 +63,10 @@ pub async fn list_milestones(
     params: web::Query<MilestoneListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let as_csv = csv::wanted(&req, params.format.as_deref())?;
+    let output = csv::output(&req, params.format.as_deref())?;
     let bom = params::param("bom", params.bom.as_deref(), "true or false")?.unwrap_or(false);
     let mine = params::param("mine", params.mine.as_deref(), "true or false")?;
-    let mut query = params.into_query(as_csv)?;
+    let mut query = params.into_query(output.is_table())?;
     query.filters.among_agencies = access.mine(mine.unwrap_or(false))?;
     let today = state.derivation().today();
     let mut conn = state.db.scan().await?;
@@ -81,10 +83,18 @@ pub async fn list_milestones(
             owner_agency_code: owner,
         },
     );
-    let mut response = if as_csv {
-        csv::response(&req, milestones_csv(&page.items), "milestones.csv", bom)
-    } else {
-        json_with_etag(&req, &page, None)?
+    let mut response = match output {
+        ListOutput::Csv => csv::response(
+            &req,
+            milestones_table(&page.items).to_csv(),
+            "milestones.csv",
+            bom,
+        ),
+        ListOutput::Xlsx => {
+            let book = workbook(&[("milestones", &milestones_table(&page.items))])?;
+            xlsx_response(&req, book, "milestones.xlsx")
+        }
+        ListOutput::Json => json_with_etag(&req, &page, None)?,
     };
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
@@ -281,8 +291,8 @@ pub async fn delete_milestone(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn milestones_csv(items: &[MilestoneListItem]) -> String {
-    let mut out = CsvWriter::new(&[
+fn milestones_table(items: &[MilestoneListItem]) -> Table {
+    let mut out = Table::new(&[
         "id",
         "recommendation_code",
         "title",
@@ -298,7 +308,7 @@ fn milestones_csv(items: &[MilestoneListItem]) -> String {
     ]);
     for item in items {
         let m = &item.milestone;
-        let fields = [
+        out.push(vec![
             m.id.to_string(),
             item.recommendation_code.clone(),
             m.title.clone(),
@@ -311,8 +321,7 @@ fn milestones_csv(items: &[MilestoneListItem]) -> String {
             m.position.to_string(),
             m.version.to_string(),
             m.description.clone(),
-        ];
-        out.row(fields.iter().map(String::as_str));
+        ]);
     }
-    out.finish()
+    out
 }

@@ -24,6 +24,7 @@ use utoipa_actix_web::AppExt;
     servers((url = "/", description = "The host that serves this document")),
     tags(
         (name = "reports", description = "Tracked reports and their categories"),
+        (name = "imports", description = "Whole reports in and out: the report document, CSV, GAO's CSV, Excel workbooks"),
         (name = "recommendations", description = "Recommendations with status, owners and progress"),
         (name = "milestones", description = "Actionable, dated steps of a recommendation"),
         (name = "proposals", description = "Closures waiting for a reviewer, where a report reviews closures"),

@@ -1,6 +1,8 @@
 //! The seed: the first tracked report and the agency directory, loaded once, idempotently.
 //! Owners, milestones and statuses stay empty (`not_assessed`): the report names none.
 
+pub mod demo;
+
 use crate::agencies::model::NewAgency;
 use crate::db::schema::{agencies, categories, recommendations, reports};
 use crate::recommendations::model::NewRecommendation;

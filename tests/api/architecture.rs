@@ -7,14 +7,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const RESOURCES: [&str; 9] = [
+const RESOURCES: [&str; 12] = [
     "agencies",
     "audit",
     "events",
     "milestones",
     "recommendations",
     "reports",
+    "proposals",
     "stats",
+    "tokens",
+    "transfer",
     "users",
     "webhooks",
 ];

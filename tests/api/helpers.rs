@@ -491,6 +491,11 @@ impl TestApp {
             "api_tokens",
             "closure_proposals",
             "user_agencies",
+            "reports",
+            "categories",
+            "recommendations",
+            "recommendation_agencies",
+            "agencies",
         ] {
             fingerprint.push(self.count(table).await);
         }
@@ -501,7 +506,9 @@ impl TestApp {
                + COALESCE((SELECT sum(version) FROM webhooks), 0) \
                + COALESCE((SELECT sum(version) FROM reports), 0) \
                + COALESCE((SELECT sum(version) FROM users), 0) \
-               + COALESCE((SELECT sum(version) FROM closure_proposals), 0))::bigint",
+               + COALESCE((SELECT sum(version) FROM closure_proposals), 0) \
+               + COALESCE((SELECT sum(version) FROM categories), 0) \
+               + COALESCE((SELECT sum(version) FROM milestones), 0))::bigint",
         ))
         .get_result(&mut conn)
         .await

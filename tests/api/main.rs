@@ -24,5 +24,6 @@ mod recommendations;
 mod reports;
 mod roles;
 mod seed;
+mod transfer;
 mod webhook_receiver;
 mod webhooks;

@@ -61,7 +61,9 @@ fn every_operation_is_complete_for_sdk_generators() {
                     "redeliver",
                     "approve",
                     "return",
-                    "revoke"
+                    "revoke",
+                    "import",
+                    "export"
                 ]
                 .contains(&verb)
                     && !resource.is_empty(),

@@ -3,6 +3,7 @@
 
 pub mod params;
 pub mod requests;
+pub mod table;
 
 use super::model::{CheckIn, RecommendationView, StatusChange};
 use crate::agencies::dto::AgencySummary;

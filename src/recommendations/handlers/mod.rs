@@ -2,7 +2,6 @@
 //! (`check_ins`), edits (`edit`); `csv` writes the list as CSV.
 
 pub mod check_ins;
-mod csv;
 pub mod edit;
 pub mod lifecycle;
 pub mod read;

@@ -5,7 +5,10 @@ use crate::auth::ReadAccess;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::pagination::{self, Page};
+use crate::http::csv::ListOutput;
+use crate::http::table::{workbook, xlsx_response};
 use crate::http::{csv, params, responses as r};
+use crate::recommendations::dto::table::table;
 use crate::read_cache::ReadCached;
 use crate::recommendations::dto::params::{
     HistoryParams, RecommendationGetParams, RecommendationListParams, ReportCodePath,
@@ -24,7 +27,8 @@ const RESOURCE: &str = "recommendation";
 /// List recommendations
 ///
 /// Recommendations with their category, agencies and progress, filtered and sorted, one
-/// keyset page at a time. Answers `text/csv` for `Accept: text/csv` or `format=csv`.
+/// keyset page at a time. Answers `text/csv` for `Accept: text/csv` or `format=csv`, an
+/// Excel workbook for `format=xlsx`.
 #[utoipa::path(
     tag = "recommendations",
     params(RecommendationListParams),
@@ -32,7 +36,8 @@ const RESOURCE: &str = "recommendation";
     responses(
         (status = 200, description = "A page of recommendations", content(
             (Page<RecommendationDto> = "application/json"),
-            (String = "text/csv", example = "id,report_id,code,...")),
+            (String = "text/csv", example = "id,report_id,code,..."),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("ETag" = String, description = "Weak tag of this page"),
                     ("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
         r::NotModified,
@@ -48,10 +53,10 @@ pub async fn list_recommendations(
     params: web::Query<RecommendationListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let as_csv = csv::wanted(&req, params.format.as_deref())?;
+    let output = csv::output(&req, params.format.as_deref())?;
     let bom = params::param("bom", params.bom.as_deref(), "true or false")?.unwrap_or(false);
     let mine = params::param("mine", params.mine.as_deref(), "true or false")?;
-    let mut query = params.into_query(as_csv)?;
+    let mut query = params.into_query(output.is_table())?;
     query.filters.among_agencies = access.mine(mine.unwrap_or(false))?;
     let derivation = state.derivation();
     let mut conn = state.db.scan().await?;
@@ -65,15 +70,18 @@ pub async fn list_recommendations(
             .collect(),
         next_cursor: next.map(|cursor| pagination::encode_cursor(&cursor)),
     };
-    let mut response = if as_csv {
-        csv::response(
+    let mut response = match output {
+        ListOutput::Csv => csv::response(
             &req,
-            super::csv::to_csv(&page.items),
+            table(&page.items).to_csv(),
             "recommendations.csv",
             bom,
-        )
-    } else {
-        json_with_etag(&req, &page, None)?
+        ),
+        ListOutput::Xlsx => {
+            let book = workbook(&[("recommendations", &table(&page.items))])?;
+            xlsx_response(&req, book, "recommendations.xlsx")
+        }
+        ListOutput::Json => json_with_etag(&req, &page, None)?,
     };
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)

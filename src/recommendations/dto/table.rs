@@ -1,7 +1,8 @@
-//! The recommendation list as CSV: the columns a spreadsheet gets, one row per recommendation.
+//! The recommendation list as a table (CSV, a workbook sheet): one row per recommendation.
 
-use crate::http::csv::CsvWriter;
-use crate::recommendations::dto::RecommendationDto;
+use super::RecommendationDto;
+use crate::domain::AgencyRole;
+use crate::http::table::Table;
 
 pub const CSV_HEADER: [&str; 21] = [
     "id",
@@ -27,21 +28,24 @@ pub const CSV_HEADER: [&str; 21] = [
     "text",
 ];
 
-/// The page as CSV, one row per recommendation.
-pub fn to_csv(items: &[RecommendationDto]) -> String {
-    let mut csv = CsvWriter::new(&CSV_HEADER);
+/// The rows as a table, one row per recommendation.
+pub fn table(items: &[RecommendationDto]) -> Table {
+    let mut table = Table::new(&CSV_HEADER);
     for r in items {
         let supporting = r
             .supporting_agencies
             .as_ref()
             .map(|list| {
                 list.iter()
-                    .map(|s| s.agency.code.as_str())
+                    .map(|s| match s.role {
+                        AgencyRole::Supporting => s.agency.code.clone(),
+                        role => format!("{}:{role}", s.agency.code),
+                    })
                     .collect::<Vec<_>>()
                     .join(";")
             })
             .unwrap_or_default();
-        let fields: [String; 21] = [
+        table.push(vec![
             r.id.to_string(),
             r.report_id.to_string(),
             r.code.clone(),
@@ -71,8 +75,7 @@ pub fn to_csv(items: &[RecommendationDto]) -> String {
             r.version.to_string(),
             r.updated_at.to_rfc3339(),
             r.text.clone(),
-        ];
-        csv.row(fields.iter().map(String::as_str));
+        ]);
     }
-    csv.finish()
+    table
 }
