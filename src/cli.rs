@@ -4,11 +4,11 @@ use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::domain::Role;
+use crate::domain::Status;
 use crate::events::model::EventType;
 use crate::events::tail::TailOptions;
 use crate::http::validate::Checks;
 use crate::startup::Application;
-use crate::domain::Status;
 use crate::transfer::commands::ImportFailure;
 use crate::transfer::dto::{ImportFormat, ImportProblem, ImportResult};
 use crate::transfer::handlers::ExportAs;
@@ -108,7 +108,13 @@ fn parse_import(words: &[&str]) -> Result<Command, String> {
                     _ => return Err("--format needs json, csv or gao".into()),
                 })
             }
-            "--report" => report = Some(rest.next().ok_or("--report needs a slug or id")?.to_string()),
+            "--report" => {
+                report = Some(
+                    rest.next()
+                        .ok_or("--report needs a slug or id")?
+                        .to_string(),
+                )
+            }
             other if other.starts_with("--") => {
                 return Err(format!("unknown option {other}\n\n{USAGE}"));
             }
@@ -140,7 +146,9 @@ fn parse_export(words: &[&str]) -> Result<Command, String> {
                 _ => return Err("--format needs json, csv or xlsx".into()),
             },
         }),
-        _ => Err(format!("export needs REPORT [--format json|csv|xlsx]\n\n{USAGE}")),
+        _ => Err(format!(
+            "export needs REPORT [--format json|csv|xlsx]\n\n{USAGE}"
+        )),
     }
 }
 
@@ -256,8 +264,9 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 Some("csv") => ImportFormat::Csv,
                 _ => ImportFormat::Json,
             });
-            let batch = transfer::handlers::read_file(&body, format, report.as_deref(), Status::InProgress)
-                .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
+            let batch =
+                transfer::handlers::read_file(&body, format, report.as_deref(), Status::InProgress)
+                    .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
             drop(body);
             let database = Database::open(&config)?;
             db::run_migrations_blocking(&database.url)?;

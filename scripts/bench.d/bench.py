@@ -23,6 +23,7 @@ import urllib.request
 
 import auth_bench
 import cpu_group
+import import_bench
 import webhook_bench
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -424,6 +425,8 @@ def main():
         results["auth"] = auth_bench.run(server, Server, free_port, wrk, request, login,
                                          f"/api/v1/recommendations/{rec}")
         auth_bench.report(results["auth"])
+        results["import"] = import_bench.run(server, login)
+        import_bench.report(results["import"])
         # The same reads with the read cache off: every request goes to the database, so these
         # ratios are those of the query path itself.
         server.stop()

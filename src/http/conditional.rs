@@ -120,6 +120,38 @@ fn parse_version(value: &HeaderValue) -> Option<i32> {
     digits.parse().ok()
 }
 
+/// A file answer (CSV, a workbook) with a weak tag of its bytes: 304 when the client has it.
+pub fn download(
+    req: &HttpRequest,
+    body: Vec<u8>,
+    content_type: &str,
+    disposition: &str,
+) -> HttpResponse {
+    let etag = body_tag(&body);
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag.trim_start_matches("W/"))
+        });
+    let mut builder = if cached {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    builder
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_DISPOSITION, disposition.to_owned()));
+    if cached {
+        builder.finish()
+    } else {
+        builder.content_type(content_type.to_owned()).body(body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,37 +184,5 @@ mod tests {
         assert_eq!(parse_version(&HeaderValue::from_static("W/\"v3.1\"")), None);
         assert_eq!(parse_version(&HeaderValue::from_static("\"abc\"")), None);
         assert_eq!(parse_version(&HeaderValue::from_static("*")), None);
-    }
-}
-
-/// A file answer (CSV, a workbook) with a weak tag of its bytes: 304 when the client has it.
-pub fn download(
-    req: &HttpRequest,
-    body: Vec<u8>,
-    content_type: &str,
-    disposition: &str,
-) -> HttpResponse {
-    let etag = body_tag(&body);
-    let cached = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag.trim_start_matches("W/"))
-        });
-    let mut builder = if cached {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    builder
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_DISPOSITION, disposition.to_owned()));
-    if cached {
-        builder.finish()
-    } else {
-        builder.content_type(content_type.to_owned()).body(body)
     }
 }

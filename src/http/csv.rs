@@ -45,7 +45,10 @@ pub fn output(req: &HttpRequest, format: Option<&str>) -> Result<ListOutput, Api
         } else {
             ListOutput::Json
         }),
-        Some(_) => Err(ApiError::invalid("query.format", "must be json, csv or xlsx")),
+        Some(_) => Err(ApiError::invalid(
+            "query.format",
+            "must be json, csv or xlsx",
+        )),
     }
 }
 
@@ -147,7 +150,16 @@ mod tests {
 
     #[test]
     fn escaped_cells_come_back_exactly() {
-        for text in ["=SUM(A1)", "'=x", "''+1", "'plain", "plain", "-5", "우주협력의", ""] {
+        for text in [
+            "=SUM(A1)",
+            "'=x",
+            "''+1",
+            "'plain",
+            "plain",
+            "-5",
+            "우주협력의",
+            "",
+        ] {
             let mut csv = CsvWriter::default();
             csv.row([text]);
             let written = csv.finish();

@@ -64,7 +64,12 @@ fn build(sheets: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
 
 /// An attachment answer holding a workbook.
 pub fn xlsx_response(req: &HttpRequest, body: Vec<u8>, filename: &str) -> HttpResponse {
-    super::conditional::download(req, body, XLSX, &format!("attachment; filename=\"{filename}\""))
+    super::conditional::download(
+        req,
+        body,
+        XLSX,
+        &format!("attachment; filename=\"{filename}\""),
+    )
 }
 
 #[cfg(test)]
@@ -75,8 +80,11 @@ mod tests {
     fn a_workbook_is_a_zip_archive_with_every_sheet() {
         let mut table = Table::new(&["code", "title"]);
         table.push(vec!["POL-1".into(), "=1+1 우주협력".into()]);
-        let bytes = workbook(&[("recommendations", &table), ("history", &Table::new(&["x"]))])
-            .expect("workbook");
+        let bytes = workbook(&[
+            ("recommendations", &table),
+            ("history", &Table::new(&["x"])),
+        ])
+        .expect("workbook");
         assert_eq!(&bytes[..2], b"PK");
     }
 }

@@ -13,11 +13,11 @@ use crate::error::ApiError;
 use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::{self, ListOutput};
-use crate::http::table::{Table, workbook, xlsx_response};
 use crate::http::json::Json;
 use crate::http::pagination::{self, Page};
 use crate::http::params;
 use crate::http::responses as r;
+use crate::http::table::{Table, workbook, xlsx_response};
 use crate::recommendations::queries as recommendation_queries;
 use crate::state::AppState;
 use actix_web::http::header;
@@ -48,7 +48,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 200, description = "A page of milestones", content(
             (Page<MilestoneListItem> = "application/json"),
             (String = "text/csv", example = "id,recommendation_code,title,..."),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
         r::NotModified,
         r::ListErrors,

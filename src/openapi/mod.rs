@@ -7,6 +7,7 @@ use crate::error::{FieldError, Problem};
 use crate::events::dto::EVENT_SCHEMAS;
 use crate::http::responses as r;
 use crate::recommendations::dto::params::{Embed, ListEmbed, ListFormat, RecommendationSort};
+use crate::transfer::dto::{ExportFormat, ImportFormat};
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -42,7 +43,10 @@ use utoipa_actix_web::AppExt;
     ),
     components(
         // Query parameters' closed sets, which collection from the paths leaves out.
-        schemas(Problem, FieldError, RecommendationSort, ListEmbed, Embed, ListFormat),
+        schemas(
+            Problem, FieldError, RecommendationSort, ListEmbed, Embed, ListFormat, ImportFormat,
+            ExportFormat
+        ),
         responses(
             r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict,
             r::PreconditionFailed, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable,

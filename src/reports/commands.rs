@@ -157,7 +157,9 @@ pub async fn create_category(
             .returning(Category::as_returning())
             .get_result(conn)
             .await
-            .map_err(ApiError::conflict_as("the report has a category with this slug"))?;
+            .map_err(ApiError::conflict_as(
+                "the report has a category with this slug",
+            ))?;
         let change = Change {
             action: "create_category",
             entity_type: "category",
@@ -209,7 +211,9 @@ pub async fn update_category(
             .returning(Category::as_returning())
             .get_result(conn)
             .await
-            .map_err(ApiError::conflict_as("the report has a category with this slug"))?;
+            .map_err(ApiError::conflict_as(
+                "the report has a category with this slug",
+            ))?;
         let count = queries::recommendation_count(conn, id).await?;
         let change = Change {
             action: "update_category",

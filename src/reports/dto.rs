@@ -341,7 +341,11 @@ pub struct CreateRecommendationRequest {
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
     /// Its identifier in another system (unique within the report), e.g. a GAO number.
-    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub external_id: Option<String>,
 }
 

@@ -143,15 +143,8 @@ pub async fn update_report(
     let mut conn = state.db.conn().await?;
     let id = report_id(&mut conn, &id).await?;
     let represent = Representation::new(state.derivation());
-    let view = commands::update(
-        &mut conn,
-        user.actor(),
-        id,
-        expected,
-        &changes,
-        &represent,
-    )
-    .await?;
+    let view =
+        commands::update(&mut conn, user.actor(), id, expected, &changes, &represent).await?;
     let version = view.report.version;
     json_with_version_and_body_tag(&req, &ReportDto::from(view), version)
 }

@@ -6,11 +6,11 @@
 use super::bundled;
 use crate::db::schema::{check_ins, recommendations, reports};
 use crate::domain::{AgencyRole, Derivation, Health, MilestoneStatus, Priority, Status};
+use crate::reports::model::ReportRef;
 use crate::transfer::commands::{ImportFailure, import};
 use crate::transfer::model::{
     ImportBatch, MilestoneImport, RecommendationImport, ReportImport, ReportTarget, SourceFormat,
 };
-use crate::reports::model::ReportRef;
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -19,24 +19,116 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 pub const LABEL: &str = "[Demonstration data]";
 const EVIDENCE: &str = "https://example.org/policytrack-demo/evidence";
 
-/// Status, health, lead, supporting agency, priority: one line per recommendation in report
-/// order, cycled.
-const STORY: [(Status, Option<Health>, &str, &str, Option<Priority>); 15] = [
-    (Status::InProgress, Some(Health::OnTrack), "US-DOS", "KR-MOFA", Some(Priority::High)),
-    (Status::InProgress, Some(Health::AtRisk), "US-DOS", "KR-MSIT", Some(Priority::Medium)),
-    (Status::Implemented, None, "US-DOD", "KR-MND", Some(Priority::High)),
-    (Status::NotStarted, Some(Health::OnTrack), "US-DOS", "JP-CAO-NSPS", Some(Priority::Low)),
-    (Status::Stalled, Some(Health::OffTrack), "US-DOS", "JP-MOD", Some(Priority::High)),
-    (Status::InProgress, Some(Health::OnTrack), "US-NASA", "KR-KASA", Some(Priority::Medium)),
+/// Status, health, lead, supporting agency, priority.
+type Line = (
+    Status,
+    Option<Health>,
+    &'static str,
+    &'static str,
+    Option<Priority>,
+);
+
+/// One line per recommendation in report order, cycled.
+const STORY: [Line; 15] = [
+    (
+        Status::InProgress,
+        Some(Health::OnTrack),
+        "US-DOS",
+        "KR-MOFA",
+        Some(Priority::High),
+    ),
+    (
+        Status::InProgress,
+        Some(Health::AtRisk),
+        "US-DOS",
+        "KR-MSIT",
+        Some(Priority::Medium),
+    ),
+    (
+        Status::Implemented,
+        None,
+        "US-DOD",
+        "KR-MND",
+        Some(Priority::High),
+    ),
+    (
+        Status::NotStarted,
+        Some(Health::OnTrack),
+        "US-DOS",
+        "JP-CAO-NSPS",
+        Some(Priority::Low),
+    ),
+    (
+        Status::Stalled,
+        Some(Health::OffTrack),
+        "US-DOS",
+        "JP-MOD",
+        Some(Priority::High),
+    ),
+    (
+        Status::InProgress,
+        Some(Health::OnTrack),
+        "US-NASA",
+        "KR-KASA",
+        Some(Priority::Medium),
+    ),
     (Status::NotAssessed, None, "KR-MSIT", "US-DOC", None),
-    (Status::InProgress, Some(Health::AtRisk), "US-USSF", "KR-ROKAF", Some(Priority::Critical)),
-    (Status::PartiallyImplemented, None, "US-DOD", "KR-DAPA", Some(Priority::High)),
-    (Status::NotStarted, Some(Health::AtRisk), "US-USFK", "KR-MND", Some(Priority::Medium)),
-    (Status::InProgress, Some(Health::OnTrack), "US-NASA", "KR-KARI", Some(Priority::Medium)),
-    (Status::Superseded, None, "US-DOC", "KR-MSIT", Some(Priority::Low)),
-    (Status::InProgress, Some(Health::OnTrack), "KR-KASA", "JP-JAXA", Some(Priority::High)),
-    (Status::NotImplemented, None, "US-DOC-OSC", "KR-MSIT", Some(Priority::Low)),
-    (Status::InProgress, Some(Health::AtRisk), "US-FAA-AST", "KR-KASA", Some(Priority::Medium)),
+    (
+        Status::InProgress,
+        Some(Health::AtRisk),
+        "US-USSF",
+        "KR-ROKAF",
+        Some(Priority::Critical),
+    ),
+    (
+        Status::PartiallyImplemented,
+        None,
+        "US-DOD",
+        "KR-DAPA",
+        Some(Priority::High),
+    ),
+    (
+        Status::NotStarted,
+        Some(Health::AtRisk),
+        "US-USFK",
+        "KR-MND",
+        Some(Priority::Medium),
+    ),
+    (
+        Status::InProgress,
+        Some(Health::OnTrack),
+        "US-NASA",
+        "KR-KARI",
+        Some(Priority::Medium),
+    ),
+    (
+        Status::Superseded,
+        None,
+        "US-DOC",
+        "KR-MSIT",
+        Some(Priority::Low),
+    ),
+    (
+        Status::InProgress,
+        Some(Health::OnTrack),
+        "KR-KASA",
+        "JP-JAXA",
+        Some(Priority::High),
+    ),
+    (
+        Status::NotImplemented,
+        None,
+        "US-DOC-OSC",
+        "KR-MSIT",
+        Some(Priority::Low),
+    ),
+    (
+        Status::InProgress,
+        Some(Health::AtRisk),
+        "US-FAA-AST",
+        "KR-KASA",
+        Some(Priority::Medium),
+    ),
 ];
 
 /// Loads the demonstration onto the seeded report; run again, it changes only what moved

@@ -3,8 +3,8 @@
 
 use super::commands::{self, ImportFailure};
 use super::dto::{
-    self, ExportParams, ImportFormat, ImportParams, ImportProblem, ImportResult,
-    ReportDocument, csv_import, gao_import, tables,
+    self, ExportParams, ImportFormat, ImportParams, ImportProblem, ImportResult, ReportDocument,
+    csv_import, gao_import, tables,
 };
 use super::model::{ImportBatch, ImportOutcome};
 use super::queries;
@@ -73,7 +73,11 @@ pub async fn recommendation_rows(
     let mut items = Vec::new();
     loop {
         let page = recommendation_queries::list(conn, &query, derivation.today()).await?;
-        items.extend(page.views.into_iter().map(|v| recommendation_dto(v, derivation)));
+        items.extend(
+            page.views
+                .into_iter()
+                .map(|v| recommendation_dto(v, derivation)),
+        );
         match page.next {
             Some(next) => query.after = Some(next),
             None => break,
@@ -159,7 +163,7 @@ pub async fn import_file(
         (status = 200, description = "The report", content(
             (ReportDocument = "application/json"),
             (String = "text/csv", example = "id,report_id,code,..."),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("ETag" = String, description = "Weak tag of the content"))),
         r::NotModified,
         r::ItemErrors,
@@ -183,7 +187,12 @@ pub async fn export_report(
         },
         Some("csv") => ExportAs::Csv,
         Some("xlsx") => ExportAs::Xlsx,
-        Some(_) => return Err(ApiError::invalid("query.format", "must be json, csv or xlsx")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "query.format",
+                "must be json, csv or xlsx",
+            ));
+        }
     };
     let mut conn = state.db.conn().await?;
     let id = report_id(&mut conn, &id).await?;
@@ -245,8 +254,8 @@ pub async fn import_report(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let dry_run = params::param("dry_run", params.dry_run.as_deref(), "true or false")?
-        .unwrap_or(false);
+    let dry_run =
+        params::param("dry_run", params.dry_run.as_deref(), "true or false")?.unwrap_or(false);
     let open_status = params::param(
         "open_status",
         params.open_status.as_deref(),
@@ -272,7 +281,15 @@ pub async fn import_report(
     let batch = read_file(&body, format, params.report.as_deref(), open_status)?;
     drop(body);
     let mut conn = state.db.conn().await?;
-    match import_file(&mut conn, Some(user.actor()), batch, dry_run, state.derivation()).await {
+    match import_file(
+        &mut conn,
+        Some(user.actor()),
+        batch,
+        dry_run,
+        state.derivation(),
+    )
+    .await
+    {
         Ok(outcome) => Ok(HttpResponse::Ok().json(ImportResult::from(outcome))),
         Err(ImportFailure::Rejected(errors)) => Ok(HttpResponse::UnprocessableEntity()
             .content_type(PROBLEM_JSON)
@@ -298,6 +315,9 @@ fn format_of(req: &HttpRequest, format: Option<&str>) -> Result<ImportFormat, Ap
         None if is_json => Ok(ImportFormat::Json),
         None if is_csv => Ok(ImportFormat::Csv),
         Some("json" | "csv" | "gao") | None => Err(ApiError::UnsupportedMediaType),
-        Some(_) => Err(ApiError::invalid("query.format", "must be json, csv or gao")),
+        Some(_) => Err(ApiError::invalid(
+            "query.format",
+            "must be json, csv or gao",
+        )),
     }
 }

@@ -47,7 +47,11 @@ pub async fn current(
         .select(recommendations::id);
     let milestone_query = milestones::table
         .filter(milestones::recommendation_id.eq_any(of_report))
-        .order((milestones::recommendation_id, milestones::position, milestones::id))
+        .order((
+            milestones::recommendation_id,
+            milestones::position,
+            milestones::id,
+        ))
         .select(Milestone::as_select());
     let milestone_rows: Vec<Milestone> = if lock {
         milestone_query.for_update().load(conn).await?
@@ -148,7 +152,10 @@ pub async fn export(
             .await?;
         let mut by_rec: HashMap<Uuid, Vec<StatusChange>> = HashMap::new();
         for change in rows {
-            by_rec.entry(change.recommendation_id).or_default().push(change);
+            by_rec
+                .entry(change.recommendation_id)
+                .or_default()
+                .push(change);
         }
         Some(by_rec)
     } else {

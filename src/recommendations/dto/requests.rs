@@ -181,7 +181,10 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
             .opt_text("/reason", body.reason.as_deref(), 0, NOTE_MAX)
             .opt_text(
                 "/external_id",
-                body.external_id.as_ref().and_then(|e| e.as_deref()).map(str::trim),
+                body.external_id
+                    .as_ref()
+                    .and_then(|e| e.as_deref())
+                    .map(str::trim),
                 1,
                 EXTERNAL_ID_MAX,
             );
@@ -219,9 +222,7 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
             title: body.title.map(|t| t.trim().to_owned()),
             body: body.text,
             category_slug: body.category,
-            external_id: body
-                .external_id
-                .map(|e| e.map(|id| id.trim().to_owned())),
+            external_id: body.external_id.map(|e| e.map(|id| id.trim().to_owned())),
             reason: body.reason.filter(|r| !r.trim().is_empty()),
         })
     }

@@ -4,15 +4,15 @@
 use crate::auth::ReadAccess;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
-use crate::http::pagination::{self, Page};
 use crate::http::csv::ListOutput;
+use crate::http::pagination::{self, Page};
 use crate::http::table::{workbook, xlsx_response};
 use crate::http::{csv, params, responses as r};
-use crate::recommendations::dto::table::table;
 use crate::read_cache::ReadCached;
 use crate::recommendations::dto::params::{
     HistoryParams, RecommendationGetParams, RecommendationListParams, ReportCodePath,
 };
+use crate::recommendations::dto::table::table;
 use crate::recommendations::dto::{RecommendationDto, StatusChangeDto, recommendation_dto};
 use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::queries;
@@ -37,7 +37,7 @@ const RESOURCE: &str = "recommendation";
         (status = 200, description = "A page of recommendations", content(
             (Page<RecommendationDto> = "application/json"),
             (String = "text/csv", example = "id,report_id,code,..."),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("ETag" = String, description = "Weak tag of this page"),
                     ("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
         r::NotModified,

@@ -206,7 +206,11 @@ impl RecommendationView {
         let both_embed = before.supporting.is_some() && self.supporting.is_some();
         let mut pairs = vec![
             ("title", json!(old.title), json!(new.title)),
-            ("external_id", json!(old.external_id), json!(new.external_id)),
+            (
+                "external_id",
+                json!(old.external_id),
+                json!(new.external_id),
+            ),
             ("text", json!(old.body), json!(new.body)),
             (
                 "category",

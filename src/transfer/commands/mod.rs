@@ -68,9 +68,10 @@ pub async fn import(
         let mut plans = Vec::with_capacity(reports.len());
         for report in reports {
             let (report_id, fields) = match report.target {
-                ReportTarget::Described(fields) => {
-                    (queries::report_by_slug(conn, &fields.slug).await?, Some(fields))
-                }
+                ReportTarget::Described(fields) => (
+                    queries::report_by_slug(conn, &fields.slug).await?,
+                    Some(fields),
+                ),
                 ReportTarget::Existing(reference) => {
                     (report_queries::resolve(conn, &reference).await?, None)
                 }

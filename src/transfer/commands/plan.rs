@@ -6,8 +6,8 @@ use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
 use crate::milestones::model::Milestone;
 use crate::recommendations::model::Recommendation;
 use crate::transfer::model::{
-    AgencyImport, CategoryImport, HistoryImport, KindCounts, MilestoneImport,
-    RecommendationImport, ReportFields, RowError, SourceFormat,
+    AgencyImport, CategoryImport, HistoryImport, KindCounts, MilestoneImport, RecommendationImport,
+    ReportFields, RowError, SourceFormat,
 };
 use crate::transfer::queries::Current;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -176,7 +176,11 @@ impl Directory {
             .collect();
         let base = format!(
             "US-{}",
-            if initials.is_empty() { "AGENCY" } else { &initials }
+            if initials.is_empty() {
+                "AGENCY"
+            } else {
+                &initials
+            }
         );
         let mut code = base.clone();
         let mut n = 2;
@@ -238,7 +242,8 @@ impl ReportPlanner<'_> {
                             || f.published_on != report.published_on
                             || f.source_url != report.source_url
                             || f.summary != report.summary
-                            || f.review_closures.is_some_and(|r| r != report.review_closures) =>
+                            || f.review_closures
+                                .is_some_and(|r| r != report.review_closures) =>
                     {
                         plan.changed_report = Some(f);
                         plan.updated.reports += 1;
@@ -323,7 +328,10 @@ impl ReportPlanner<'_> {
                 self.error(
                     row,
                     "code",
-                    format!("{} appears twice in the file (first at row {first})", rec.code),
+                    format!(
+                        "{} appears twice in the file (first at row {first})",
+                        rec.code
+                    ),
                 );
                 continue;
             }
@@ -353,7 +361,8 @@ impl ReportPlanner<'_> {
             let support: Option<Vec<(Uuid, AgencyRole)>> = rec.supporting.as_ref().map(|list| {
                 list.iter()
                     .filter_map(|(code, role)| {
-                        self.agency(row, "supporting_agencies", code).map(|id| (id, *role))
+                        self.agency(row, "supporting_agencies", code)
+                            .map(|id| (id, *role))
                     })
                     .collect()
             });
@@ -370,7 +379,9 @@ impl ReportPlanner<'_> {
                         .collect()
                 });
             let existing = match &rec.external_id {
-                Some(Some(ext)) => by_external.get(ext.as_str()).or(by_code.get(rec.code.as_str())),
+                Some(Some(ext)) => by_external
+                    .get(ext.as_str())
+                    .or(by_code.get(rec.code.as_str())),
                 _ => by_code.get(rec.code.as_str()),
             }
             .copied();
@@ -425,7 +436,15 @@ impl ReportPlanner<'_> {
                         next_position = next_position.saturating_add(1);
                         next_position - 1
                     });
-                    self.create(plan, rec, category_id, lead, support, wanted_milestones, position);
+                    self.create(
+                        plan,
+                        rec,
+                        category_id,
+                        lead,
+                        support,
+                        wanted_milestones,
+                        position,
+                    );
                 }
             }
         }
@@ -466,7 +485,8 @@ impl ReportPlanner<'_> {
         }
         for (m, owner) in wanted_milestones.into_iter().flatten() {
             plan.created.milestones += 1;
-            plan.new_milestones.push(milestone_row(Uuid::new_v4(), id, m, owner));
+            plan.new_milestones
+                .push(milestone_row(Uuid::new_v4(), id, m, owner));
         }
         plan.created.recommendations += 1;
         plan.created_codes.push(rec.code.clone());
@@ -522,7 +542,10 @@ impl ReportPlanner<'_> {
             id: stored.id,
             category_id,
             code: rec.code.clone(),
-            external_id: rec.external_id.clone().unwrap_or(stored.external_id.clone()),
+            external_id: rec
+                .external_id
+                .clone()
+                .unwrap_or(stored.external_id.clone()),
             position: rec.position.unwrap_or(stored.position),
             title: rec.title.clone(),
             body: rec.text.clone().unwrap_or_else(|| stored.body.clone()),
@@ -550,7 +573,10 @@ impl ReportPlanner<'_> {
                 old_support.sort_by_key(|(a, _)| *a);
                 let same = if self.format == SourceFormat::Csv {
                     // The CSV names agencies without roles: the same set keeps its roles.
-                    wanted.iter().map(|(a, _)| a).eq(old_support.iter().map(|(a, _)| a))
+                    wanted
+                        .iter()
+                        .map(|(a, _)| a)
+                        .eq(old_support.iter().map(|(a, _)| a))
                 } else {
                     wanted == old_support
                 };
@@ -585,8 +611,12 @@ impl ReportPlanner<'_> {
                     }
                     None => {
                         plan.created.milestones += 1;
-                        plan.new_milestones
-                            .push(milestone_row(Uuid::new_v4(), stored.id, m, owner));
+                        plan.new_milestones.push(milestone_row(
+                            Uuid::new_v4(),
+                            stored.id,
+                            m,
+                            owner,
+                        ));
                         milestones_changed = true;
                     }
                 }

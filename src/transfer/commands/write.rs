@@ -4,10 +4,10 @@
 use super::plan::{HistoryRow, MilestoneRow, NewAgencyRow, RecommendationRow, ReportPlan};
 use crate::audit::model::Actor;
 use crate::transfer::model::ReportFields;
-use diesel::sql_types::{Array, Bool, Date, Integer, Nullable, Text, Timestamptz};
-use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use diesel::QueryResult;
+use diesel::sql_types::Uuid as SqlUuid;
+use diesel::sql_types::{Array, Bool, Date, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 /// Rows per statement: bounds the size of one statement's parameters.
@@ -134,24 +134,31 @@ pub async fn recommendations(
             .bind::<Array<SqlUuid>, _>(chunk.iter().map(|r| r.category_id).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(chunk.iter().map(|r| r.code.as_str()).collect::<Vec<_>>())
             .bind::<Array<Nullable<Text>>, _>(
-                chunk.iter().map(|r| r.external_id.as_deref()).collect::<Vec<_>>(),
+                chunk
+                    .iter()
+                    .map(|r| r.external_id.as_deref())
+                    .collect::<Vec<_>>(),
             )
             .bind::<Array<Integer>, _>(chunk.iter().map(|r| r.position).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(chunk.iter().map(|r| r.title.as_str()).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(chunk.iter().map(|r| r.body.as_str()).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(chunk.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
             .bind::<Array<Nullable<Text>>, _>(
-                chunk.iter().map(|r| r.health.map(|h| h.as_str())).collect::<Vec<_>>(),
+                chunk
+                    .iter()
+                    .map(|r| r.health.map(|h| h.as_str()))
+                    .collect::<Vec<_>>(),
             )
             .bind::<Array<Nullable<SqlUuid>>, _>(
                 chunk.iter().map(|r| r.lead_agency_id).collect::<Vec<_>>(),
             )
             .bind::<Array<Nullable<Text>>, _>(
-                chunk.iter().map(|r| r.priority.map(|p| p.as_str())).collect::<Vec<_>>(),
+                chunk
+                    .iter()
+                    .map(|r| r.priority.map(|p| p.as_str()))
+                    .collect::<Vec<_>>(),
             )
-            .bind::<Array<Nullable<Date>>, _>(
-                chunk.iter().map(|r| r.target_on).collect::<Vec<_>>(),
-            )
+            .bind::<Array<Nullable<Date>>, _>(chunk.iter().map(|r| r.target_on).collect::<Vec<_>>())
             .bind::<SqlUuid, _>(report_id)
             .execute(conn)
             .await?;
@@ -228,21 +235,45 @@ pub async fn history(
                  actor_email, approved_by, recorded_at)",
         )
         .bind::<Array<SqlUuid>, _>(chunk.iter().map(|h| h.id).collect::<Vec<_>>())
-        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|h| h.recommendation_id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|h| h.from_status.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|h| h.to_status.as_str()).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(
+            chunk
+                .iter()
+                .map(|h| h.recommendation_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            chunk
+                .iter()
+                .map(|h| h.from_status.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            chunk
+                .iter()
+                .map(|h| h.to_status.as_str())
+                .collect::<Vec<_>>(),
+        )
         .bind::<Array<Nullable<Text>>, _>(
-            chunk.iter().map(|h| h.health.map(|x| x.as_str())).collect::<Vec<_>>(),
+            chunk
+                .iter()
+                .map(|h| h.health.map(|x| x.as_str()))
+                .collect::<Vec<_>>(),
         )
         .bind::<Array<Text>, _>(chunk.iter().map(|h| h.note.as_str()).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(&evidence)
         .bind::<Array<Date>, _>(chunk.iter().map(|h| h.effective_on).collect::<Vec<_>>())
         .bind::<Array<Bool>, _>(chunk.iter().map(|h| h.by_importer).collect::<Vec<_>>())
         .bind::<Array<Nullable<Text>>, _>(
-            chunk.iter().map(|h| h.actor_email.as_deref()).collect::<Vec<_>>(),
+            chunk
+                .iter()
+                .map(|h| h.actor_email.as_deref())
+                .collect::<Vec<_>>(),
         )
         .bind::<Array<Nullable<Text>>, _>(
-            chunk.iter().map(|h| h.approved_by_email.as_deref()).collect::<Vec<_>>(),
+            chunk
+                .iter()
+                .map(|h| h.approved_by_email.as_deref())
+                .collect::<Vec<_>>(),
         )
         .bind::<Nullable<SqlUuid>, _>(importer.map(|a| a.id))
         .bind::<Nullable<Text>, _>(importer.map(|a| a.email))
@@ -298,11 +329,17 @@ pub async fn milestones(
         diesel::sql_query(sql)
             .bind::<Array<SqlUuid>, _>(chunk.iter().map(|m| m.id).collect::<Vec<_>>())
             .bind::<Array<SqlUuid>, _>(
-                chunk.iter().map(|m| m.recommendation_id).collect::<Vec<_>>(),
+                chunk
+                    .iter()
+                    .map(|m| m.recommendation_id)
+                    .collect::<Vec<_>>(),
             )
             .bind::<Array<Text>, _>(chunk.iter().map(|m| m.title.as_str()).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(
-                chunk.iter().map(|m| m.description.as_str()).collect::<Vec<_>>(),
+                chunk
+                    .iter()
+                    .map(|m| m.description.as_str())
+                    .collect::<Vec<_>>(),
             )
             .bind::<Array<Nullable<SqlUuid>>, _>(
                 chunk.iter().map(|m| m.owner_agency_id).collect::<Vec<_>>(),

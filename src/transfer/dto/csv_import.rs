@@ -2,13 +2,13 @@
 //! existing report. Headers match without regard to case or order; the export's derived
 //! columns (id, progress, version, …) are accepted and ignored, any other column is an error.
 
-use crate::transfer::model::{
-    ImportBatch, RecommendationImport, ReportImport, ReportTarget, RowError, SourceFormat,
-};
 use crate::domain::{AgencyRole, Health, Priority, Status};
 use crate::http::csv::unescape_cell;
 use crate::http::validate::{Checks, EXTERNAL_ID_MAX, TEXT_MAX, TITLE_MAX};
 use crate::reports::model::ReportRef;
+use crate::transfer::model::{
+    ImportBatch, RecommendationImport, ReportImport, ReportTarget, RowError, SourceFormat,
+};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
@@ -56,7 +56,11 @@ pub fn parse(body: &[u8], report: ReportRef) -> ImportBatch {
     let columns = match records.next() {
         Some(Ok(header)) => header_columns(&header, &mut errors),
         Some(Err(e)) => {
-            errors.push(RowError::new(Some(1), None, format!("unreadable header: {e}")));
+            errors.push(RowError::new(
+                Some(1),
+                None,
+                format!("unreadable header: {e}"),
+            ));
             None
         }
         None => {
@@ -109,13 +113,20 @@ fn header_columns(
             errors.push(RowError::new(
                 Some(1),
                 Some(raw.trim()),
-                format!("unknown column; the columns are those of the CSV export: {}", WRITABLE.join(", ")),
+                format!(
+                    "unknown column; the columns are those of the CSV export: {}",
+                    WRITABLE.join(", ")
+                ),
             ));
         }
     }
     for required in REQUIRED {
         if !columns.contains_key(required) {
-            errors.push(RowError::new(Some(1), Some(required), "required column is missing"));
+            errors.push(RowError::new(
+                Some(1),
+                Some(required),
+                "required column is missing",
+            ));
         }
     }
     (errors.len() == before).then_some(columns)
@@ -149,7 +160,8 @@ fn read_row(
     if let Some(text) = cell("text") {
         checks.text("text", text, 0, TEXT_MAX);
     }
-    let external_id = cell("external_id").map(|e| Some(e.trim().to_owned()).filter(|e| !e.is_empty()));
+    let external_id =
+        cell("external_id").map(|e| Some(e.trim().to_owned()).filter(|e| !e.is_empty()));
     if let Some(Some(id)) = &external_id {
         checks.text("external_id", id, 1, EXTERNAL_ID_MAX);
     }
@@ -176,7 +188,8 @@ fn read_row(
             }
         },
     };
-    let lead = cell("lead_agency_code").map(|c| Some(c.trim().to_owned()).filter(|c| !c.is_empty()));
+    let lead =
+        cell("lead_agency_code").map(|c| Some(c.trim().to_owned()).filter(|c| !c.is_empty()));
     let supporting = cell("supporting_agency_codes").map(|list| {
         list.split(';')
             .map(str::trim)

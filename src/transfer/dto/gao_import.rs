@@ -2,12 +2,12 @@
 //! from its number), its recommendations `REC-1…n` in file order, agencies by name, statuses
 //! through the crosswalk, the product page as evidence and the comments as the status note.
 
+use crate::domain::{Priority, Status};
+use crate::http::validate::{TEXT_MAX, TITLE_MAX};
 use crate::transfer::model::{
     CategoryImport, ImportBatch, RecommendationImport, ReportFields, ReportImport, ReportTarget,
     RowError, SourceFormat,
 };
-use crate::domain::{Priority, Status};
-use crate::http::validate::{TEXT_MAX, TITLE_MAX};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
@@ -25,7 +25,13 @@ const RECOMMENDATION: &str = "recommendation";
 const STATUS: &str = "status";
 const PRIORITY: &str = "priority";
 const COMMENTS: &str = "comments";
-const REQUIRED: [&str; 5] = [PUBLICATION_NAME, PUBLICATION_NUMBER, AGENCY, RECOMMENDATION, STATUS];
+const REQUIRED: [&str; 5] = [
+    PUBLICATION_NAME,
+    PUBLICATION_NUMBER,
+    AGENCY,
+    RECOMMENDATION,
+    STATUS,
+];
 
 /// GAO's product page of a publication.
 pub fn product_page(slug: &str) -> String {
@@ -54,7 +60,10 @@ pub fn parse(body: &[u8], open_status: Status) -> ImportBatch {
         };
         let Some(cols) = &columns else {
             // Title rows come before the header: skip until the header shows up.
-            if record.iter().any(|c| c.trim().eq_ignore_ascii_case(PUBLICATION_NUMBER)) {
+            if record
+                .iter()
+                .any(|c| c.trim().eq_ignore_ascii_case(PUBLICATION_NUMBER))
+            {
                 let found: HashMap<String, usize> = record
                     .iter()
                     .enumerate()
@@ -88,14 +97,19 @@ pub fn parse(body: &[u8], open_status: Status) -> ImportBatch {
             continue;
         }
         let index = *by_number.entry(slug.clone()).or_insert_with(|| {
-            reports.push(new_report(&slug, cell(PUBLICATION_NAME), cell(DATE_ISSUED), {
-                let (name, phone) = (cell(DIRECTOR_NAME), cell(DIRECTOR_PHONE));
-                match (name.is_empty(), phone.is_empty()) {
-                    (true, true) => String::new(),
-                    (false, true) => format!("Director: {name}"),
-                    _ => format!("Director: {name}, {phone}"),
-                }
-            }));
+            reports.push(new_report(
+                &slug,
+                cell(PUBLICATION_NAME),
+                cell(DATE_ISSUED),
+                {
+                    let (name, phone) = (cell(DIRECTOR_NAME), cell(DIRECTOR_PHONE));
+                    match (name.is_empty(), phone.is_empty()) {
+                        (true, true) => String::new(),
+                        (false, true) => format!("Director: {name}"),
+                        _ => format!("Director: {name}, {phone}"),
+                    }
+                },
+            ));
             reports.len() - 1
         });
         let report = &mut reports[index];
@@ -150,7 +164,11 @@ fn new_report(slug: &str, title: &str, issued: &str, summary: String) -> ReportI
 }
 
 /// The trimmed cell of column `name` (empty when the row is short or lacks it).
-fn cell_of<'r>(cols: &HashMap<String, usize>, record: &'r csv::StringRecord, name: &str) -> &'r str {
+fn cell_of<'r>(
+    cols: &HashMap<String, usize>,
+    record: &'r csv::StringRecord,
+    name: &str,
+) -> &'r str {
     cols.get(name)
         .and_then(|&i| record.get(i))
         .unwrap_or("")
@@ -210,7 +228,11 @@ fn read_row(
         category: CATEGORY_SLUG.to_owned(),
         status: status?,
         health: None,
-        priority: Some(cell(PRIORITY).eq_ignore_ascii_case("yes").then_some(Priority::High)),
+        priority: Some(
+            cell(PRIORITY)
+                .eq_ignore_ascii_case("yes")
+                .then_some(Priority::High),
+        ),
         target_on: None,
         lead_agency: Some(Some(agency.to_owned())),
         supporting: None,
@@ -226,7 +248,13 @@ fn read_row(
 fn status_of(raw: &str, open_status: Status) -> Option<Status> {
     let words: String = raw
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
         .collect();
     let words: Vec<&str> = words.split_whitespace().collect();
     match words.as_slice() {
@@ -251,9 +279,15 @@ fn slug_of(number: &str) -> String {
 }
 
 fn date_of(raw: &str) -> Option<NaiveDate> {
-    ["%m/%d/%Y", "%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(raw.trim(), f).ok())
+    [
+        "%m/%d/%Y",
+        "%Y-%m-%d",
+        "%B %d, %Y",
+        "%b %d, %Y",
+        "%b. %d, %Y",
+    ]
+    .iter()
+    .find_map(|f| NaiveDate::parse_from_str(raw.trim(), f).ok())
 }
 
 /// At most `max` characters, cut with an ellipsis.
@@ -287,8 +321,14 @@ mod tests {
     #[test]
     fn statuses_follow_the_crosswalk() {
         let open = Status::InProgress;
-        assert_eq!(status_of("Closed - Implemented", open), Some(Status::Implemented));
-        assert_eq!(status_of("Closed-Not Implemented", open), Some(Status::NotImplemented));
+        assert_eq!(
+            status_of("Closed - Implemented", open),
+            Some(Status::Implemented)
+        );
+        assert_eq!(
+            status_of("Closed-Not Implemented", open),
+            Some(Status::NotImplemented)
+        );
         assert_eq!(status_of("Open", open), Some(open));
         assert_eq!(status_of("Open—Partially Addressed", open), Some(open));
         assert_eq!(status_of("Pending", open), None);
@@ -299,6 +339,9 @@ mod tests {
         assert_eq!(slug_of("GAO-24-105923"), "gao-24-105923");
         assert_eq!(slug_of(" GAO 24/1 "), "gao-24-1");
         assert_eq!(date_of("03/14/2024"), NaiveDate::from_ymd_opt(2024, 3, 14));
-        assert_eq!(date_of("March 14, 2024"), NaiveDate::from_ymd_opt(2024, 3, 14));
+        assert_eq!(
+            date_of("March 14, 2024"),
+            NaiveDate::from_ymd_opt(2024, 3, 14)
+        );
     }
 }

@@ -13,9 +13,9 @@ use super::model::{
 };
 use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
 use crate::http::validate::{Checks, EXTERNAL_ID_MAX, NOTE_MAX, TEXT_MAX, TITLE_MAX};
-use serde_json::value::RawValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -402,10 +402,8 @@ pub fn report_document(export: ReportExport) -> ReportDocument {
         agencies,
     } = export;
     let code_of = |id: &Uuid| agencies.get(id).map(|a| a.code.clone());
-    let category_slug: std::collections::HashMap<Uuid, String> = categories
-        .iter()
-        .map(|c| (c.id, c.slug.clone()))
-        .collect();
+    let category_slug: std::collections::HashMap<Uuid, String> =
+        categories.iter().map(|c| (c.id, c.slug.clone())).collect();
     let mut named: Vec<DocumentAgency> = agencies
         .values()
         .map(|a| DocumentAgency {
@@ -460,7 +458,10 @@ pub fn report_document(export: ReportExport) -> ReportDocument {
                     .collect()
             });
             DocumentRecommendation {
-                category: category_slug.get(&r.category_id).cloned().unwrap_or_default(),
+                category: category_slug
+                    .get(&r.category_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 lead_agency: r.lead_agency_id.as_ref().and_then(code_of),
                 supporting_agencies: support,
                 code: r.code,
@@ -523,7 +524,11 @@ impl RowChecks {
         into.extend(found.into_iter().map(|e| {
             RowError::new(
                 self.row,
-                Some(&format!("{}{}", self.prefix, e.field.trim_start_matches('/'))),
+                Some(&format!(
+                    "{}{}",
+                    self.prefix,
+                    e.field.trim_start_matches('/')
+                )),
                 e.message,
             )
         }));
@@ -608,7 +613,9 @@ fn blame(row: usize, text: &str, error: &serde_json::Error) -> RowError {
             "position" => read::<Option<i32>>(v).err(),
             "code" | "category" | "title" | "text" => read::<String>(v).err(),
             "external_id" | "lead_agency" => read::<Option<String>>(v).err(),
-            _ => Some(serde::de::Error::custom("is not a field of a recommendation")),
+            _ => Some(serde::de::Error::custom(
+                "is not a field of a recommendation",
+            )),
         };
         if let Some(problem) = problem {
             return RowError::new(Some(row), Some(field), problem.to_string());
@@ -773,6 +780,11 @@ fn document_recommendation(
         for (i, h) in history.iter().enumerate() {
             let at = |f: &str| format!("/history/{i}/{f}");
             c.text(&at("note"), &h.note, 1, NOTE_MAX);
+            for (field, who) in [("actor", &h.actor), ("approved_by", &h.approved_by)] {
+                if let Some(who) = who {
+                    c.text(&at(field), who, 1, 254);
+                }
+            }
             for (j, url) in h.evidence_urls.iter().enumerate() {
                 c.url(&at(&format!("evidence_urls/{j}")), url);
             }
