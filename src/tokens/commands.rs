@@ -5,8 +5,10 @@ use super::model::{ApiToken, NewApiToken, TokenInput};
 use super::queries;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
-use crate::db::schema::{api_tokens, reports};
+use crate::db::schema::api_tokens;
 use crate::error::ApiError;
+use crate::reports::model::ReportRef;
+use crate::reports::queries::resolve;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -21,23 +23,22 @@ pub async fn create(
     hash: &[u8; 32],
 ) -> Result<ApiToken, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        if let Some(report) = input.report_id {
-            let exists: Option<Uuid> = reports::table
-                .find(report)
-                .select(reports::id)
-                .first(conn)
-                .await
-                .optional()?;
-            if exists.is_none() {
-                return Err(ApiError::invalid("/report", format!("no report {report}")));
-            }
-        }
+        let report_id = match &input.report {
+            None => None,
+            Some(reference) => Some(resolve(conn, reference).await?.ok_or_else(|| {
+                let named = match reference {
+                    ReportRef::Id(id) => id.to_string(),
+                    ReportRef::Slug(slug) => slug.clone(),
+                };
+                ApiError::invalid("/report", format!("no report {named}"))
+            })?),
+        };
         let created: ApiToken = diesel::insert_into(api_tokens::table)
             .values(NewApiToken {
                 user_id: actor.id,
                 name: &input.name,
                 access: input.access,
-                report_id: input.report_id,
+                report_id,
                 token_hash: hash,
                 expires_on: input.expires_on,
             })

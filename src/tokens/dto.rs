@@ -5,6 +5,7 @@ use crate::domain::TokenAccess;
 use crate::error::ApiError;
 use crate::http::pagination;
 use crate::http::validate::Checks;
+use crate::reports::model::ReportRef;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -77,8 +78,9 @@ pub struct CreateMachineTokenRequest {
     /// The last day the token works: today at the earliest, a year from today at the latest
     /// (the default).
     pub expires_on: Option<NaiveDate>,
-    /// Limit the token's writes to this report.
-    pub report: Option<Uuid>,
+    /// Limit the token's writes to this report (id or slug).
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00]+$")]
+    pub report: Option<String>,
 }
 
 impl CreateMachineTokenRequest {
@@ -104,7 +106,7 @@ impl CreateMachineTokenRequest {
             name,
             access: self.access,
             expires_on,
-            report_id: self.report,
+            report: self.report.as_deref().map(ReportRef::parse),
         })
     }
 }

@@ -25,7 +25,8 @@ pub struct TokenInput {
     pub name: String,
     pub access: TokenAccess,
     pub expires_on: NaiveDate,
-    pub report_id: Option<Uuid>,
+    /// The report (id or slug) its writes are limited to.
+    pub report: Option<crate::reports::model::ReportRef>,
 }
 
 #[derive(Insertable)]

@@ -6,7 +6,7 @@ use super::dto::{
     self, ExportParams, ImportFormat, ImportParams, ImportProblem, ImportResult, ReportDocument,
     csv_import, gao_import, tables,
 };
-use super::model::{ImportBatch, ImportOutcome};
+use super::model::{ImportBatch, ImportOutcome, RowError};
 use super::queries;
 use crate::audit::model::Actor;
 use crate::auth::{AuthUser, ReadAccess};
@@ -254,6 +254,62 @@ pub async fn import_report(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
+    // Every 422 of an import has one shape, its parameters' problems included.
+    let as_import_problem = |error: ApiError| match error {
+        ApiError::Validation(fields) => Ok(rejected(
+            false,
+            fields
+                .into_iter()
+                .map(|f| RowError::new(None, Some(&f.field), f.message))
+                .collect(),
+        )),
+        other => Err(other),
+    };
+    let (dry_run, open_status, format) = match import_settings(&req, &params) {
+        Ok(settings) => settings,
+        Err(error) => return as_import_problem(error),
+    };
+    let limit = state.config.import_max_bytes;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let batch = match read_file(&body, format, params.report.as_deref(), open_status) {
+        Ok(batch) => batch,
+        Err(error) => return as_import_problem(error),
+    };
+    drop(body);
+    let mut conn = state.db.conn().await?;
+    match import_file(
+        &mut conn,
+        Some(user.actor()),
+        batch,
+        dry_run,
+        state.derivation(),
+    )
+    .await
+    {
+        Ok(outcome) => Ok(HttpResponse::Ok().json(ImportResult::from(outcome))),
+        Err(ImportFailure::Rejected(errors)) => Ok(rejected(dry_run, errors)),
+        Err(ImportFailure::Api(e)) => Err(e),
+    }
+}
+
+fn rejected(dry_run: bool, errors: Vec<RowError>) -> HttpResponse {
+    HttpResponse::UnprocessableEntity()
+        .content_type(PROBLEM_JSON)
+        .json(ImportProblem::new(dry_run, errors))
+}
+
+/// `dry_run`, `open_status` and the file's format, from the query and the Content-Type.
+fn import_settings(
+    req: &HttpRequest,
+    params: &ImportParams,
+) -> Result<(bool, Status, ImportFormat), ApiError> {
     let dry_run =
         params::param("dry_run", params.dry_run.as_deref(), "true or false")?.unwrap_or(false);
     let open_status = params::param(
@@ -268,34 +324,11 @@ pub async fn import_report(
             "must be an open status: not_started, in_progress or stalled",
         ));
     }
-    let format = format_of(&req, params.format.as_deref())?;
-    let limit = state.config.import_max_bytes;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let batch = read_file(&body, format, params.report.as_deref(), open_status)?;
-    drop(body);
-    let mut conn = state.db.conn().await?;
-    match import_file(
-        &mut conn,
-        Some(user.actor()),
-        batch,
+    Ok((
         dry_run,
-        state.derivation(),
-    )
-    .await
-    {
-        Ok(outcome) => Ok(HttpResponse::Ok().json(ImportResult::from(outcome))),
-        Err(ImportFailure::Rejected(errors)) => Ok(HttpResponse::UnprocessableEntity()
-            .content_type(PROBLEM_JSON)
-            .json(ImportProblem::new(dry_run, errors))),
-        Err(ImportFailure::Api(e)) => Err(e),
-    }
+        open_status,
+        format_of(req, params.format.as_deref())?,
+    ))
 }
 
 /// The format a request's file is in: `format=`, else its Content-Type.

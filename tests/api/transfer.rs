@@ -577,9 +577,11 @@ async fn imports_are_for_admins_within_the_size_limit_and_in_known_formats() {
     import(&app, &admin, "", "application/xml", small)
         .await
         .assert_problem(415);
-    import(&app, &admin, "?dry_run=maybe", "text/csv", small)
+    let bad = import(&app, &admin, "?dry_run=maybe", "text/csv", small)
         .await
         .assert_problem(422);
+    assert_eq!(bad["errors"][0]["column"], "query.dry_run");
+    assert_eq!(bad["errors"][0]["row"], Value::Null);
     import(&app, &admin, "", "text/csv", small)
         .await
         .assert_problem(422);
@@ -691,6 +693,25 @@ async fn categories_are_added_and_changed_with_if_match_and_reports_answer_by_sl
         .cloned()
         .expect("listed");
     assert_eq!(industry["name"], "Industry");
+    let token = app
+        .send_json(
+            "POST",
+            "/api/v1/tokens",
+            &[("Authorization", &admin)],
+            &json!({"name": "one report", "access": "write", "report": "charting-a-path-in-the-uncharted-domain"}),
+        )
+        .await;
+    assert_eq!(
+        token.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&token.body)
+    );
+    assert_eq!(
+        token.json()["report"],
+        report["id"],
+        "a token's report by slug"
+    );
     let by_id = app
         .get(&format!(
             "/api/v1/reports/{}",
