@@ -250,7 +250,6 @@ pub async fn import_report(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    params: web::Query<ImportParams>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
@@ -264,6 +263,11 @@ pub async fn import_report(
                 .collect(),
         )),
         other => Err(other),
+    };
+    // Read here rather than by an extractor, so an unknown parameter is this 422 too.
+    let params = match serde_urlencoded::from_str::<ImportParams>(req.query_string()) {
+        Ok(params) => params,
+        Err(e) => return as_import_problem(ApiError::invalid("query", e.to_string())),
     };
     let (dry_run, open_status, format) = match import_settings(&req, &params) {
         Ok(settings) => settings,

@@ -581,6 +581,11 @@ async fn imports_are_for_admins_within_the_size_limit_and_in_known_formats() {
         .await
         .assert_problem(422);
     assert_eq!(bad["errors"][0]["column"], "query.dry_run");
+    let unknown = import(&app, &admin, "?colour=red", "text/csv", small)
+        .await
+        .assert_problem(422);
+    assert_eq!(unknown["type"], "urn:policytrack:problem:import-rejected");
+    assert_eq!(unknown["errors"][0]["column"], "query");
     assert_eq!(bad["errors"][0]["row"], Value::Null);
     import(&app, &admin, "", "text/csv", small)
         .await
