@@ -96,7 +96,7 @@ def copy_ceiling(server):
         for n in range(RECOMMENDATIONS):
             rec = str(uuid.uuid4())
             recs.write(f"{rec},{report},{categories[n % 4]},REC-{n + 1},X-{n + 1},{n + 1},"
-                       f"Recommendation {n + 1}: strengthen cooperation in area {n % 97},{text},"
+                       f"\"Recommendation {n + 1}: strengthen cooperation in area {n % 97}\",\"{text}\","
                        f"not_assessed,{agencies[AGENCIES[n % 6]]},medium,2028-06-30\n")
             links.write(f"{rec},{agencies[AGENCIES[(n + 1) % 6]]},supporting\n")
             for m in range(MILESTONES_EACH):
@@ -117,7 +117,8 @@ def copy_ceiling(server):
                 "COMMIT;\n")
     import subprocess
     started = time.monotonic()
-    subprocess.run(server.psql_cmd() + ["-f", script], check=True, capture_output=True)
+    done = subprocess.run(server.psql_cmd() + ["-f", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     return time.monotonic() - started
 
 
