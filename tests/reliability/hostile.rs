@@ -53,6 +53,8 @@ fn bodies() -> Vec<(&'static str, String, Vec<u8>)> {
         ("not JSON: text/plain", "text/plain".to_owned(), b"status=in_progress".to_vec()),
         ("not JSON: XML", "application/xml".to_owned(), b"<status>in_progress</status>".to_vec()),
         ("JSON declared as UTF-16", "application/json; charset=utf-16".to_owned(), b"{\"note\": \"x\"}".to_vec()),
+        ("CSV with NUL and invalid UTF-8", "text/csv".to_owned(), b"code,category,title,status\nPOL-1,political,a\x00\xff,in_progress\n".to_vec()),
+        ("CSV with an unbalanced quote", "text/csv".to_owned(), b"code,category,title,status\n\"=1+1,political,x\n".to_vec()),
     ]
 }
 
@@ -128,6 +130,10 @@ pub fn run() -> Outcome {
             format!("/api/v1/reports/{report}/recommendations"),
             None,
         ),
+        ("POST", format!("/api/v1/reports/{report}/categories"), None),
+        ("POST", "/api/v1/imports".into(), None),
+        ("POST", format!("/api/v1/imports?report={report}"), None),
+        ("POST", "/api/v1/imports?format=gao".into(), None),
         ("POST", "/api/v1/users".into(), None),
         (
             "PATCH",
