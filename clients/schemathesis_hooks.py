@@ -53,6 +53,10 @@ STATE_DEPENDENT = [
     # could say the first; the linters' recommended rules and the generators do not take it.)
     ("/completed_on", "is required when status is done"),
     ("/completed_on", "is only set when status is done"),
+    # A series from a day after its end, or longer than the most periods one answer holds
+    # (two parameters together: more than a schema says).
+    (r"query\.from", "must not be after to", "get_stats_series"),
+    (r"query\.from", "covers more than", "get_stats_series"),
     # A status move the recommendation's current status does not allow is 409, not 422.
 ]
 

@@ -7,6 +7,7 @@ use crate::error::{FieldError, Problem};
 use crate::events::dto::EVENT_SCHEMAS;
 use crate::http::responses as r;
 use crate::recommendations::dto::params::{Embed, ListEmbed, ListFormat, RecommendationSort};
+use crate::stats::model::SeriesInterval;
 use crate::transfer::dto::{ExportFormat, ImportFormat};
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -45,7 +46,7 @@ use utoipa_actix_web::AppExt;
         // Query parameters' closed sets, which collection from the paths leaves out.
         schemas(
             Problem, FieldError, RecommendationSort, ListEmbed, Embed, ListFormat, ImportFormat,
-            ExportFormat
+            ExportFormat, SeriesInterval
         ),
         responses(
             r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict,

@@ -2,22 +2,32 @@
 //! `GET /timeline`.
 
 use super::dto::timeline::{TimelineEvent, TimelineParams};
-use super::dto::{Stats, StatsParams};
+use super::dto::{SeriesParams, Stats, StatsParams, StatsSeries};
+use super::model::group_rows;
 use super::queries;
 use crate::auth::ReadAccess;
+use crate::domain::Status;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag};
 use crate::http::pagination::{self, Page};
-use crate::http::{params, responses as r};
+use crate::http::responses as r;
 use crate::read_cache::ReadCached;
+use crate::recommendations::model::MilestoneTally;
+use crate::recommendations::model::listing::Filters;
+use crate::recommendations::queries as recommendation_queries;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_stats).service(list_timeline);
+    cfg.service(get_stats_series)
+        .service(get_stats)
+        .service(list_timeline);
 }
 
 /// Get statistics
@@ -43,8 +53,12 @@ pub async fn get_stats(
     _access: ReadAccess,
     params: web::Query<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = params::reference("report", params.report.as_deref())?;
     let today = state.derivation().today();
+    let query = params.into_inner().query(today)?;
+    if let Some(filters) = &query.filters {
+        return filtered(&state, &req, filters, query.as_of.unwrap_or(today), today).await;
+    }
+    let report = query.report.as_deref();
     let mut conn = state.db.scan().await?;
     // Aggregates change only when the data or the day does: a dashboard polling an unchanged
     // database costs one small query here (and a 304 with its ETag).
@@ -76,6 +90,84 @@ pub async fn get_stats(
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(body))
+}
+
+/// `/stats` over the recommendations `filters` lets through, as they stood at the end of
+/// `day`: counted row by row (the grouped queries of the fast path know no filters).
+async fn filtered(
+    state: &AppState,
+    req: &HttpRequest,
+    filters: &Filters,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.scan().await?;
+    let rows = recommendation_queries::matching(&mut conn, filters, today).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let statuses: HashMap<Uuid, Status> = if day < today {
+        queries::statuses_on(&mut conn, &ids, day)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.status.unwrap_or(Status::NotAssessed)))
+            .collect()
+    } else {
+        rows.iter().map(|r| (r.id, r.status)).collect()
+    };
+    let counted: Vec<Uuid> = ids
+        .into_iter()
+        .filter(|id| statuses.contains_key(id))
+        .collect();
+    let milestones = queries::milestone_counts_for(&mut conn, &counted, day).await?;
+    let tallies: HashMap<Uuid, MilestoneTally> = queries::tallies_for(&mut conn, &counted)
+        .await?
+        .into_iter()
+        .map(|t| (t.recommendation_id, t))
+        .collect();
+    drop(conn);
+    let progress = if counted.is_empty() {
+        0.0
+    } else {
+        let sum: f64 = counted
+            .iter()
+            .map(|id| {
+                let tally = tallies.get(id).copied().unwrap_or_default();
+                f64::from(tally.progress(statuses[id]))
+            })
+            .sum();
+        (sum / counted.len() as f64 * 10.0).round() / 10.0
+    };
+    let groups = group_rows(&rows, &statuses);
+    json_with_etag(req, &Stats::assemble(&groups, milestones, progress), None)
+}
+
+/// Get counts by status over time
+///
+/// For each month (or week) from `from` to `to`, how many recommendations had each status at
+/// the end of it, rebuilt from the status history: what a trend chart draws.
+#[utoipa::path(
+    tag = "stats",
+    params(SeriesParams),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "One point per period", body = StatsSeries),
+        r::NotModified,
+        r::ListErrors,
+    )
+)]
+#[get("/stats/series", wrap = "ReadCached")]
+#[tracing::instrument(skip_all)]
+pub async fn get_stats_series(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _access: ReadAccess,
+    params: web::Query<SeriesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let today = state.derivation().today();
+    let query = params.query(today)?;
+    let mut conn = state.db.scan().await?;
+    let counts = queries::series(&mut conn, query.report.as_deref(), &query.ends).await?;
+    drop(conn);
+    json_with_etag(&req, &StatsSeries::assemble(&query, &counts), None)
 }
 
 /// A stable 64-bit hash of the memo key, for the ETag.

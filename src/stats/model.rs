@@ -143,3 +143,92 @@ mod tests {
         }
     }
 }
+
+/// A recommendation's status at the end of a day, rebuilt from its history (`None`: not
+/// assessed by then).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StatusOn {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub status: Option<Status>,
+}
+
+/// How many recommendations had one status at the end of one period.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SeriesCount {
+    #[diesel(sql_type = Date)]
+    pub period_end: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub status: Option<Status>,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// The grouped counts `/stats` assembles, from filtered rows and their statuses (`statuses`
+/// leaves out a row that did not exist yet): the same groups, in the same order, as
+/// `queries::group_counts` gives for the whole data.
+pub fn group_rows(
+    rows: &[crate::recommendations::model::listing::MatchRow],
+    statuses: &std::collections::HashMap<Uuid, Status>,
+) -> Vec<GroupCount> {
+    let mut groups: Vec<(i32, GroupCount)> = Vec::new();
+    for row in rows {
+        let Some(&status) = statuses.get(&row.id) else {
+            continue;
+        };
+        let same = |g: &GroupCount| {
+            g.category_id == row.category_id && g.agency_id == row.agency_id && g.status == status
+        };
+        match groups.iter_mut().find(|(_, g)| same(g)) {
+            Some((_, g)) => {
+                g.n += 1;
+                g.last_update = g.last_update.max(row.updated_at);
+            }
+            None => groups.push((
+                row.category_position,
+                GroupCount {
+                    category_id: row.category_id,
+                    category_slug: row.category_slug.clone(),
+                    category_name: row.category_name.clone(),
+                    report_id: row.report_id,
+                    agency_id: row.agency_id,
+                    agency_code: row.agency_code.clone(),
+                    agency_name: row.agency_name.clone(),
+                    agency_country: row.agency_country.clone(),
+                    status,
+                    n: 1,
+                    last_update: row.updated_at,
+                },
+            )),
+        }
+    }
+    groups.sort_by(|(pa, a), (pb, b)| {
+        (a.report_id, *pa, a.agency_code.is_none(), &a.agency_code).cmp(&(
+            b.report_id,
+            *pb,
+            b.agency_code.is_none(),
+            &b.agency_code,
+        ))
+    });
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+crate::text_enum! {
+    /// How long one period of a series is.
+    pub enum SeriesInterval {
+        Month => "month",
+        Week => "week",
+    }
+}
+
+/// A validated `/stats/series` request: the report and the last day of each period.
+#[derive(Debug, Clone)]
+pub struct SeriesQuery {
+    pub report: Option<String>,
+    pub interval: SeriesInterval,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The last day of each period, the last one cut at `to`.
+    pub ends: Vec<NaiveDate>,
+}

@@ -2,12 +2,15 @@
 //! fingerprint of the data) and `/timeline`.
 
 use super::model::{
-    DataVersion, GroupCount, MeanProgress, MilestoneCounts, TimelineQuery, TimelineRow,
+    DataVersion, GroupCount, MeanProgress, MilestoneCounts, SeriesCount, StatusOn, TimelineQuery,
+    TimelineRow,
 };
+use crate::db::schema::milestone_tallies;
 use crate::domain::Status;
+use crate::recommendations::model::MilestoneTally;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// `$1` is the report (id or slug) or NULL for all.
@@ -150,4 +153,88 @@ pub async fn timeline(
         .bind::<BigInt, _>(query.limit + 1)
         .load(conn)
         .await
+}
+
+/// The newest status change of `r` effective by the end of day `$DAY` (a lateral subquery).
+const STATUS_ON: &str = "LEFT JOIN LATERAL (SELECT sc.to_status FROM status_changes sc \
+     WHERE sc.recommendation_id = r.id AND sc.effective_on <= {day} \
+     ORDER BY sc.effective_on DESC, sc.recorded_at DESC, sc.id DESC LIMIT 1) s ON true";
+
+/// Whether `r` existed at the end of day `{day}`: created by then, or with a status change
+/// effective by then (an imported history reaches back before its import).
+const EXISTED_ON: &str = "(r.created_at < (({day} + 1)::timestamp AT TIME ZONE 'UTC') \
+     OR s.to_status IS NOT NULL)";
+
+/// Of recommendations `ids`, those that existed at the end of `day`, with their status then.
+pub async fn statuses_on(
+    conn: &mut AsyncPgConnection,
+    ids: &[uuid::Uuid],
+    day: NaiveDate,
+) -> QueryResult<Vec<StatusOn>> {
+    diesel::sql_query(format!(
+        "SELECT r.id, s.to_status AS status FROM recommendations r {} \
+         WHERE r.id = ANY($1) AND {}",
+        STATUS_ON.replace("{day}", "$2"),
+        EXISTED_ON.replace("{day}", "$2"),
+    ))
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Date, _>(day)
+    .load(conn)
+    .await
+}
+
+/// Milestone counts of recommendations `ids` as they stood on `day` (done: completed by then).
+pub async fn milestone_counts_for(
+    conn: &mut AsyncPgConnection,
+    ids: &[uuid::Uuid],
+    day: NaiveDate,
+) -> QueryResult<MilestoneCounts> {
+    const OPEN: &str =
+        "m.status <> 'cancelled' AND (m.completed_on IS NULL OR m.completed_on > $2)";
+    diesel::sql_query(format!(
+        "SELECT count(*) AS total, \
+           count(*) FILTER (WHERE m.completed_on <= $2) AS done, \
+           count(*) FILTER (WHERE {OPEN} AND m.due_on < $2) AS overdue, \
+           count(*) FILTER (WHERE {OPEN} AND m.due_on >= $2 AND m.due_on < $2 + 30) AS due_30, \
+           count(*) FILTER (WHERE {OPEN} AND m.due_on >= $2 AND m.due_on < $2 + 90) AS due_90 \
+         FROM milestones m WHERE m.recommendation_id = ANY($1)"
+    ))
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Date, _>(day)
+    .get_result(conn)
+    .await
+}
+
+/// The milestone weights of recommendations `ids`, for their progress.
+pub async fn tallies_for(
+    conn: &mut AsyncPgConnection,
+    ids: &[uuid::Uuid],
+) -> QueryResult<Vec<MilestoneTally>> {
+    milestone_tallies::table
+        .filter(milestone_tallies::recommendation_id.eq_any(ids))
+        .select(MilestoneTally::as_select())
+        .load(conn)
+        .await
+}
+
+/// Counts by status at the end of each day of `ends`, for one report (id or slug) or all.
+pub async fn series(
+    conn: &mut AsyncPgConnection,
+    report: Option<&str>,
+    ends: &[NaiveDate],
+) -> QueryResult<Vec<SeriesCount>> {
+    diesel::sql_query(format!(
+        "SELECT d.period_end, s.to_status AS status, count(*) AS n \
+         FROM unnest($1::date[]) AS d(period_end) \
+         CROSS JOIN recommendations r \
+         JOIN reports rep ON rep.id = r.report_id {} \
+         WHERE ($2::text IS NULL OR rep.id::text = $2 OR rep.slug = $2) AND {} \
+         GROUP BY d.period_end, s.to_status ORDER BY d.period_end",
+        STATUS_ON.replace("{day}", "d.period_end"),
+        EXISTED_ON.replace("{day}", "d.period_end"),
+    ))
+    .bind::<Array<Date>, _>(ends)
+    .bind::<Nullable<Text>, _>(report)
+    .load(conn)
+    .await
 }

@@ -24,6 +24,7 @@ mod recommendations;
 mod reports;
 mod roles;
 mod seed;
+mod stats;
 mod transfer;
 mod webhook_receiver;
 mod webhooks;

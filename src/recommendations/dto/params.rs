@@ -200,7 +200,7 @@ impl RecommendationListParams {
         })
     }
 
-    fn filters(&self) -> Result<Filters, ApiError> {
+    pub fn filters(&self) -> Result<Filters, ApiError> {
         let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         if let Some(q) = q
             && (q.chars().count() > MAX_QUERY_CHARS || q.contains('\0'))

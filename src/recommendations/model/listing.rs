@@ -7,6 +7,7 @@ use crate::agencies::model::AgencyRef;
 use crate::domain::{Health, Priority, Status};
 use crate::reports::model::ReportRef;
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Queryable;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -249,4 +250,22 @@ mod tests {
         let none = Embeds::parse(Some(""), Embeds::DETAIL_DEFAULT, true).expect("valid");
         assert_eq!(none.tag(), "0000");
     }
+}
+
+/// A recommendation as the aggregates group it: status, category and lead agency.
+#[derive(Debug, Clone, Queryable)]
+pub struct MatchRow {
+    pub id: Uuid,
+    pub report_id: Uuid,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub category_id: Uuid,
+    pub category_slug: String,
+    pub category_name: String,
+    pub category_position: i32,
+    pub agency_id: Option<Uuid>,
+    pub agency_code: Option<String>,
+    pub agency_name: Option<String>,
+    pub agency_country: Option<String>,
 }

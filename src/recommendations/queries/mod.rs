@@ -272,3 +272,35 @@ pub async fn check_ins_page(
     }
     query.literal_limit(limit + 1).load(conn).await
 }
+
+/// Every recommendation `filters` lets through, as the aggregates group them (no paging:
+/// `/stats` with filters counts them all).
+pub async fn matching(
+    conn: &mut AsyncPgConnection,
+    filters: &crate::recommendations::model::listing::Filters,
+    today: NaiveDate,
+) -> QueryResult<Vec<crate::recommendations::model::listing::MatchRow>> {
+    let mut query = recommendations::table
+        .inner_join(categories::table)
+        .left_join(agencies::table)
+        .select((
+            recommendations::id,
+            recommendations::report_id,
+            recommendations::status,
+            recommendations::created_at,
+            recommendations::updated_at,
+            categories::id,
+            categories::slug,
+            categories::name,
+            categories::position,
+            agencies::id.nullable(),
+            agencies::code.nullable(),
+            agencies::name.nullable(),
+            agencies::country.nullable(),
+        ))
+        .into_boxed();
+    for condition in filters::conditions(filters, today) {
+        query = query.filter(condition);
+    }
+    query.load(conn).await
+}
