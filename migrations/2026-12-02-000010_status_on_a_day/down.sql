@@ -1,0 +1,1 @@
+DROP INDEX status_changes_effective_idx;
