@@ -115,9 +115,12 @@ impl ApiError {
     /// Use as `.map_err(ApiError::conflict_as("a report with this slug exists"))`.
     pub fn conflict_as(message: impl Into<String>) -> impl FnOnce(diesel::result::Error) -> Self {
         let message = message.into();
-        move |error| match Self::from(error) {
-            Self::Conflict(_) => Self::Conflict(message),
-            other => other,
+        move |error| match error {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => Self::Conflict(message),
+            other => Self::from(other),
         }
     }
 
@@ -204,6 +207,12 @@ impl From<diesel::result::Error> for ApiError {
             {
                 Self::invalid("", "contains a NUL character")
             }
+            // PostgreSQL failed this transaction to break a deadlock with another (or a
+            // serialization conflict): nothing was written, and the same request again works.
+            Error::DatabaseError(Kind::SerializationFailure, _) => Self::Conflict(RETRY.into()),
+            Error::DatabaseError(_, info) if info.message().starts_with("deadlock detected") => {
+                Self::Conflict(RETRY.into())
+            }
             Error::DatabaseError(Kind::ClosedConnection, _) | Error::BrokenTransactionManager => {
                 Self::Unavailable
             }
@@ -217,6 +226,8 @@ impl From<diesel::result::Error> for ApiError {
         }
     }
 }
+
+const RETRY: &str = "a concurrent change conflicted with this one; nothing was written, try again";
 
 /// Messages PostgreSQL and the driver give when the server went away or is not (yet) there:
 /// the request may succeed later, so they are 503, not 500.
@@ -292,6 +303,22 @@ mod tests {
         }
         .into();
         assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_deadlock_is_a_conflict_to_retry_not_a_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        for (kind, message) in [
+            (DatabaseErrorKind::Unknown, "deadlock detected"),
+            (
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access",
+            ),
+        ] {
+            let err: ApiError = Error::DatabaseError(kind, Box::new(message.to_owned())).into();
+            assert_eq!(err.status_code(), StatusCode::CONFLICT, "{message}");
+            assert!(err.to_problem().detail.contains("try again"));
+        }
     }
 
     #[test]
