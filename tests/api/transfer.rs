@@ -645,9 +645,71 @@ async fn categories_are_added_and_changed_with_if_match_and_reports_answer_by_sl
     );
     let category = created.json();
     assert_eq!(category["position"], 4);
+    let before = app.write_fingerprint().await;
     app.send_json("POST", path, &[("Authorization", &admin)], &body)
         .await
         .assert_problem(409);
+    assert_eq!(
+        app.write_fingerprint().await,
+        before,
+        "a taken slug writes nothing"
+    );
+    // Two recommendations of a report cannot share an external id: 409, nothing written.
+    let (first, etag) = app.recommendation("POL-1").await;
+    let tagged = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/recommendations/{first}"),
+            &[("Authorization", &admin), ("If-Match", &etag)],
+            &json!({"external_id": "EXT-1"}),
+        )
+        .await;
+    assert_eq!(
+        tagged.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&tagged.body)
+    );
+    let (second, etag) = app.recommendation("POL-2").await;
+    let before = app.write_fingerprint().await;
+    app.send_json(
+        "PATCH",
+        &format!("/api/v1/recommendations/{second}"),
+        &[("Authorization", &admin), ("If-Match", &etag)],
+        &json!({"external_id": "EXT-1"}),
+    )
+    .await
+    .assert_problem(409);
+    assert_eq!(
+        app.write_fingerprint().await,
+        before,
+        "a taken external_id writes nothing"
+    );
+    // An import may not move a status back to not_assessed: 422 by row, nothing written.
+    let back = "code,category,title,status\r\nPOL-1,political,Back,not_assessed\r\n";
+    let (id, etag) = app.recommendation("POL-1").await;
+    let moved = app
+        .send_json(
+            "POST",
+            &format!("/api/v1/recommendations/{id}/status"),
+            &[("Authorization", &admin), ("If-Match", &etag)],
+            &json!({"status": "in_progress", "note": "Started"}),
+        )
+        .await;
+    assert_eq!(moved.status, 200);
+    let before = app.write_fingerprint().await;
+    let refused = import(
+        &app,
+        &admin,
+        "?report=charting-a-path-in-the-uncharted-domain",
+        "text/csv",
+        back.as_bytes(),
+    )
+    .await
+    .assert_problem(422);
+    assert_eq!(refused["errors"][0]["row"], 2);
+    assert_eq!(refused["errors"][0]["column"], "status");
+    assert_eq!(app.write_fingerprint().await, before);
     let etag = created.header("etag").expect("etag");
     let one = format!(
         "/api/v1/categories/{}",
