@@ -125,6 +125,10 @@ pub struct TimelineQuery {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub report: Option<String>,
+    /// A category's id or slug.
+    pub category: Option<String>,
+    /// Empty: every kind.
+    pub kinds: Vec<TimelineKind>,
     pub after: Option<(NaiveDate, TimelineKind, Uuid)>,
     pub limit: i64,
 }

@@ -111,18 +111,18 @@ pub async fn data_version(
 const TIMELINE_SQL: &str = "\
 SELECT * FROM ( \
   SELECT sc.effective_on AS on_date, 'status_change' AS kind, sc.id AS event_id, r.id AS rec_id, \
-         r.report_id, rep.slug AS report_slug, r.code, r.title, \
+         r.report_id, rep.slug AS report_slug, r.category_id, r.code, r.title, \
          sc.from_status || ' -> ' || sc.to_status AS label, \
          sc.to_status AS to_status, NULL::text AS milestone_status \
     FROM status_changes sc JOIN recommendations r ON r.id = sc.recommendation_id \
     JOIN reports rep ON rep.id = r.report_id \
   UNION ALL \
-  SELECT m.due_on, 'milestone_due', m.id, r.id, r.report_id, rep.slug, r.code, r.title, m.title, \
+  SELECT m.due_on, 'milestone_due', m.id, r.id, r.report_id, rep.slug, r.category_id, r.code, r.title, m.title, \
          NULL, m.status \
     FROM milestones m JOIN recommendations r ON r.id = m.recommendation_id \
     JOIN reports rep ON rep.id = r.report_id WHERE m.due_on IS NOT NULL \
   UNION ALL \
-  SELECT m.completed_on, 'milestone_completed', m.id, r.id, r.report_id, rep.slug, r.code, r.title, \
+  SELECT m.completed_on, 'milestone_completed', m.id, r.id, r.report_id, rep.slug, r.category_id, r.code, r.title, \
          m.title, NULL, m.status \
     FROM milestones m JOIN recommendations r ON r.id = m.recommendation_id \
     JOIN reports rep ON rep.id = r.report_id WHERE m.completed_on IS NOT NULL \
@@ -130,6 +130,9 @@ SELECT * FROM ( \
 WHERE e.on_date BETWEEN $1 AND $2 \
   AND ($3::text IS NULL OR e.report_id::text = $3 OR e.report_slug = $3) \
   AND ($4::date IS NULL OR (e.on_date, e.kind, e.event_id) > ($4, $5, $6)) \
+  AND ($8::text IS NULL OR e.category_id IN \
+       (SELECT c.id FROM categories c WHERE c.id::text = $8 OR c.slug = $8)) \
+  AND (cardinality($9::text[]) = 0 OR e.kind = ANY($9)) \
 ORDER BY e.on_date, e.kind, e.event_id \
 LIMIT $7";
 
@@ -143,6 +146,7 @@ pub async fn timeline(
         Some((d, k, i)) => (Some(d), Some(k), Some(i)),
         None => (None, None, None),
     };
+    let kinds: Vec<&str> = query.kinds.iter().map(|k| k.as_str()).collect();
     diesel::sql_query(TIMELINE_SQL)
         .bind::<Date, _>(query.from)
         .bind::<Date, _>(query.to)
@@ -151,6 +155,8 @@ pub async fn timeline(
         .bind::<Nullable<Text>, _>(after_kind)
         .bind::<Nullable<SqlUuid>, _>(after_id)
         .bind::<BigInt, _>(query.limit + 1)
+        .bind::<Nullable<Text>, _>(query.category.as_deref())
+        .bind::<Array<Text>, _>(kinds)
         .load(conn)
         .await
 }

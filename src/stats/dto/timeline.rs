@@ -54,6 +54,12 @@ pub struct TimelineParams {
     /// Only this report (id or slug).
     #[param(max_length = 100, pattern = "^[^\\x00]*$")]
     pub report: Option<String>,
+    /// Only recommendations of this category (id or slug), e.g. `political`.
+    #[param(max_length = 100, pattern = "^[^\\x00]*$")]
+    pub category: Option<String>,
+    /// Only these kinds of event, comma-separated, e.g. `status_change,milestone_completed`.
+    #[param(value_type = Option<Vec<TimelineKind>>, style = Form, explode = false)]
+    pub kind: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
@@ -70,10 +76,14 @@ impl TimelineParams {
         let to = params::param("to", self.to.as_deref(), "a date YYYY-MM-DD")?
             .unwrap_or(today + Duration::days(365));
         let report = params::reference("report", self.report.as_deref())?.map(str::to_owned);
+        let category = params::reference("category", self.category.as_deref())?.map(str::to_owned);
+        let kinds = params::list("kind", self.kind.as_deref())?;
         Ok(TimelineQuery {
             from,
             to,
             report,
+            category,
+            kinds,
             limit: pagination::limit(self.limit.as_deref())?,
             after: pagination::cursor(self.cursor.as_deref())?,
         })
