@@ -7,6 +7,7 @@ pub mod autogroups;
 pub mod build_info;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod deadlines;
 pub mod delivery;

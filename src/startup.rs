@@ -3,6 +3,7 @@
 use crate::auth::jwt::JwtKeys;
 use crate::auth::principals::Principals;
 use crate::config::Config;
+use crate::dashboard;
 use crate::db::scans::Scans;
 use crate::db::worker_pools::WorkerPools;
 use crate::db::{self, Db, PoolSettings};
@@ -117,8 +118,7 @@ impl Application {
                 .split_for_parts();
             let (metrics_now, pools_now) = (Arc::clone(&metrics), pools.clone());
             let yaml = Arc::clone(&spec_yaml);
-            // The dashboard will live at `/`; until then the API's documentation does.
-            app.service(web::redirect("/", "/docs/"))
+            app.configure(dashboard::configure)
                 .service(web::redirect("/docs", "/docs/"))
                 // Outside the API: scraped by operators, not called by SDKs.
                 .route(

@@ -321,14 +321,25 @@ async fn the_build_is_on_display_and_the_root_leads_to_the_docs() {
         policytrack::build_info::COMMIT
     )));
     let no_redirects = awc::Client::builder().disable_redirects().finish();
-    let root =
-        crate::helpers::read(no_redirects.get(app.url("/")).send().await.expect("sent")).await;
+    let docs = crate::helpers::read(
+        no_redirects
+            .get(app.url("/docs"))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
     assert!(
-        matches!(root.status, 301 | 302 | 307 | 308),
+        matches!(docs.status, 301 | 302 | 307 | 308),
         "{}",
-        root.status
+        docs.status
     );
-    assert_eq!(root.header("location").as_deref(), Some("/docs/"));
+    assert_eq!(docs.header("location").as_deref(), Some("/docs/"));
+    // `/` is the dashboard (tests/api/dashboard.rs).
+    assert_eq!(
+        app.get("/").await.content_type(),
+        "text/html; charset=utf-8"
+    );
     let initializer = app.get("/docs/swagger-initializer.js").await;
     let script = String::from_utf8_lossy(&initializer.body);
     assert!(script.contains(r#""validatorUrl": "none""#), "{script}");

@@ -6,6 +6,7 @@ mod architecture;
 mod auth;
 mod cli;
 mod contract;
+mod dashboard;
 mod database;
 mod deadlines;
 mod events;
