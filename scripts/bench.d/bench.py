@@ -24,6 +24,7 @@ import urllib.request
 import auth_bench
 import cpu_group
 import import_bench
+import dashboard_bench
 import webhook_bench
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -427,6 +428,8 @@ def main():
         auth_bench.report(results["auth"])
         results["import"] = import_bench.run(server, login)
         import_bench.report(results["import"])
+        results["dashboard"] = dashboard_bench.run(server, "bench-import")
+        dashboard_bench.report(results["dashboard"])
         # The same reads with the read cache off: every request goes to the database, so these
         # ratios are those of the query path itself.
         server.stop()
