@@ -190,8 +190,8 @@ function view(main, data, agencies, filters, apply) {
 
 export async function render(main, [reportRef], query) {
   let filters = filtersOf(query);
-  const agencies = await getAll('/agencies');
-  let data = await load(reportRef, filters);
+  const [agencies, first] = await Promise.all([getAll('/agencies'), load(reportRef, filters)]);
+  let data = first;
   title(data.report.title);
   const apply = async (next) => {
     const focused = document.activeElement && document.activeElement.id;
