@@ -1,10 +1,12 @@
 //! `policytrack seed --demo`: the seed report in motion, clearly labelled as made up. Owners
 //! from the agency directory, statuses across the lifecycle with notes and evidence,
-//! milestones done, overdue and due soon, and check-ins, all dated relative to today. It goes
-//! in through the import (one transaction, one `report.imported` event); the check-ins after.
+//! milestones done, overdue and due soon, and check-ins, all dated relative to today. On the
+//! first run each recommendation first gets the steps that led to its status, months back, so
+//! the trend and the timeline have a past; then the rest goes in through the import (one
+//! transaction, one `report.imported` event); the check-ins after.
 
 use super::bundled;
-use crate::db::schema::{check_ins, recommendations, reports};
+use crate::db::schema::{check_ins, recommendations, reports, status_changes};
 use crate::domain::{AgencyRole, Derivation, Health, MilestoneStatus, Priority, Status};
 use crate::reports::model::ReportRef;
 use crate::transfer::commands::{ImportFailure, import};
@@ -13,7 +15,7 @@ use crate::transfer::model::{
 };
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 /// Every note the demonstration writes starts with this.
 pub const LABEL: &str = "[Demonstration data]";
@@ -174,6 +176,7 @@ pub async fn load(conn: &mut AsyncPgConnection, derivation: Derivation) -> anyho
             });
         }
     }
+    let past = add_past_steps(conn, report_id, &rows, today).await?;
     let batch = ImportBatch {
         format: SourceFormat::Json,
         agencies: Vec::new(),
@@ -193,8 +196,8 @@ pub async fn load(conn: &mut AsyncPgConnection, derivation: Derivation) -> anyho
     };
     let check_ins = add_check_ins(conn, report_id, today).await?;
     Ok(format!(
-        "demo: {} recommendation(s) and {} milestone(s) changed, {} added, {check_ins} check-in(s) \
-         posted on {slug} (every note starts {LABEL})",
+        "demo: {past} earlier status change(s), {} recommendation(s) and {} milestone(s) \
+         changed, {} added, {check_ins} check-in(s) posted on {slug} (every note starts {LABEL})",
         outcome.updated.recommendations, outcome.updated.milestones, outcome.created.milestones
     ))
 }
@@ -247,6 +250,79 @@ fn milestones(n: usize, lead: &str, support: &str, today: NaiveDate) -> Vec<Mile
             position: 3,
         },
     ]
+}
+
+/// The statuses a recommendation passed through before reaching `status`.
+fn earlier_steps(status: Status) -> &'static [Status] {
+    match status {
+        Status::NotAssessed => &[],
+        Status::NotStarted | Status::Superseded => &[Status::NotStarted],
+        _ => &[Status::NotStarted, Status::InProgress],
+    }
+}
+
+/// On recommendations with no history yet (the first run), the steps before their demo
+/// status, dated between six and two months back, so the trend and the timeline have a past.
+async fn add_past_steps(
+    conn: &mut AsyncPgConnection,
+    report_id: uuid::Uuid,
+    rows: &[RecommendationImport],
+    today: NaiveDate,
+) -> diesel::QueryResult<usize> {
+    conn.transaction(async |conn| {
+        let mut added = 0;
+        for (n, rec) in rows.iter().enumerate() {
+            let steps = earlier_steps(rec.status);
+            let fresh: Option<uuid::Uuid> = recommendations::table
+                .filter(recommendations::report_id.eq(report_id))
+                .filter(recommendations::code.eq(&rec.code))
+                .filter(recommendations::latest_status_change_id.is_null())
+                .filter(recommendations::status.eq(Status::NotAssessed))
+                .select(recommendations::id)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let (Some(id), false) = (fresh, steps.is_empty()) else {
+                continue;
+            };
+            let mut from = Status::NotAssessed;
+            let mut latest = None;
+            for (k, &to) in steps.iter().enumerate() {
+                let change = uuid::Uuid::new_v4();
+                let days_back = 180 - 75 * k as i64 - (n as i64 * 6) % 45;
+                diesel::insert_into(status_changes::table)
+                    .values((
+                        status_changes::id.eq(change),
+                        status_changes::recommendation_id.eq(id),
+                        status_changes::from_status.eq(from),
+                        status_changes::to_status.eq(to),
+                        status_changes::health.eq(Some(Health::OnTrack)),
+                        status_changes::note.eq(format!("{LABEL} {}.", story_note(to))),
+                        status_changes::evidence_urls.eq(Vec::<String>::new()),
+                        status_changes::effective_on.eq(today - Duration::days(days_back)),
+                    ))
+                    .execute(conn)
+                    .await?;
+                from = to;
+                latest = Some(change);
+                added += 1;
+            }
+            diesel::update(recommendations::table.find(id))
+                .set((
+                    recommendations::status.eq(from),
+                    recommendations::health.eq(Some(Health::OnTrack)),
+                    recommendations::latest_status_change_id.eq(latest),
+                    recommendations::status_changed_at.eq(diesel::dsl::now),
+                    recommendations::version.eq(recommendations::version + 1),
+                    recommendations::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Ok(added)
+    })
+    .await
 }
 
 /// A check-in on each open, assessed recommendation that has none yet.

@@ -986,10 +986,23 @@ async fn seed_demo_puts_the_seed_report_in_motion_with_labels() {
     assert!(labelled);
     let check_ins = app.count("check_ins").await;
     assert!(check_ins > 0);
+    // The steps before today's statuses reach months back: the trend has a past to draw.
+    let months_back = app
+        .query_text(
+            "(SELECT count(DISTINCT date_trunc('month', effective_on)) FROM status_changes \
+             WHERE note LIKE '[Demonstration data]%')::text",
+        )
+        .await;
+    assert!(
+        months_back.parse::<i64>().expect("a count") >= 4,
+        "{months_back}"
+    );
+    let history = app.count("status_changes").await;
     seed();
     assert_eq!(
         app.count("check_ins").await,
         check_ins,
         "run again, no second round of check-ins"
     );
+    assert_eq!(app.count("status_changes").await, history, "nor of history");
 }
