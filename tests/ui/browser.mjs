@@ -12,7 +12,11 @@ export const BASE = process.env.BASE_URL;
 export const OUT = process.env.UI_OUT || 'target/ui';
 mkdirSync(OUT, { recursive: true });
 
-export async function launch() {
+/** Debian's Chromium (default) or Firefox ESR, headless. */
+export async function launch(kind = 'chromium') {
+  if (kind === 'firefox') {
+    return puppeteer.launch({ browser: 'firefox', executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr', headless: true });
+  }
   return puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,

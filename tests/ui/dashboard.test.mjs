@@ -38,10 +38,10 @@ function pages() {
   ];
 }
 
-test('every page loads at 375 and 1440 px: no console error, no other host, no serious axe violation', async () => {
+async function tour(within, suffix) {
   for (const width of [375, 1440]) {
     for (const [name, path] of pages()) {
-      const tab = await open(browser, width);
+      const tab = await open(within, width);
       await visit(tab, path);
       const heading = await tab.page.$eval('h1', (el) => el.textContent);
       assert.ok(heading && !/could not be shown|not found/i.test(heading), `${name} at ${width}: ${heading}`);
@@ -50,9 +50,31 @@ test('every page loads at 375 and 1440 px: no console error, no other host, no s
       const overflow = await tab.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `${name} at ${width}: the page is ${overflow}px wider than the window`);
       assert.deepEqual(await seriousViolations(tab.page), [], `${name} at ${width}: axe`);
-      await tab.page.screenshot({ path: `${OUT}/${name}-${width}.png`, fullPage: true });
+      await tab.page.screenshot({ path: `${OUT}/${name}-${width}${suffix}.png`, fullPage: true });
       await tab.page.close();
     }
+  }
+}
+
+test('every page loads at 375 and 1440 px: no console error, no other host, no serious axe violation', async () => {
+  await tour(browser, '');
+});
+
+test('the same in Firefox ESR, where a check-in also works', async () => {
+  const firefox = await launch('firefox');
+  try {
+    await tour(firefox, '-firefox');
+    const tab = await open(firefox);
+    const path = `/recommendations/${recommendation.id}`;
+    await signIn(tab, path);
+    const note = `Check-in from Firefox ${Date.now()}`;
+    await tab.page.type('#check-in-note', note);
+    await tab.page.click('#check-in-form button[type=submit]');
+    await tab.page.waitForFunction((n) => document.querySelector('#activity').textContent.includes(n), {}, note);
+    const stored = (await api(`/recommendations/${recommendation.id}/check-ins`)).body.items;
+    assert.ok(stored.some((c) => c.note === note));
+  } finally {
+    await firefox.close();
   }
 });
 
