@@ -170,6 +170,35 @@ test('the timeline shows the demo data\'s events, and filters and the keyboard c
   await tab.page.close();
 });
 
+/** Presses Tab until `predicate` holds for the focused element (at most `limit` times). */
+async function tabTo(page, predicate, limit = 80) {
+  for (let i = 0; i < limit; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(predicate)) return true;
+  }
+  return false;
+}
+
+test('the keyboard alone filters the report and follows a recommendation', async () => {
+  const tab = await open(browser);
+  await visit(tab, `/reports/${report.slug}`);
+  await tab.page.keyboard.press('Tab');
+  assert.equal(await tab.page.evaluate(() => document.activeElement.className), 'skip', 'the skip link comes first');
+  assert.ok(await tabTo(tab.page, () => document.activeElement.id === 'filter-status'), 'Tab reaches the status filter');
+  await tab.page.keyboard.press('ArrowDown');
+  await tab.page.waitForFunction(() => new URLSearchParams(window.location.search).has('status'));
+  await tab.page.waitForFunction(() => document.activeElement.id === 'filter-status');
+  const status = new URL(tab.page.url()).searchParams.get('status');
+  const expected = (await api(`/stats?report=${report.id}&status=${status}`)).body.recommendations;
+  await tab.page.waitForFunction((n) => document.querySelectorAll('#recommendations tbody tr').length === n, {}, expected);
+  if (expected > 0) {
+    assert.ok(await tabTo(tab.page, () => document.activeElement.closest('#recommendations') && document.activeElement.tagName === 'A'));
+    await Promise.all([tab.page.waitForNavigation(), tab.page.keyboard.press('Enter')]);
+    assert.match(new URL(tab.page.url()).pathname, /^\/recommendations\//);
+  }
+  await tab.page.close();
+});
+
 async function signIn(tab, next, email = 'analyst@example.org') {
   await visit(tab, `/sign-in?next=${encodeURIComponent(next)}`);
   await tab.page.type('#email', email);

@@ -24,23 +24,28 @@ async function load(id) {
 /** Status changes, check-ins and the other events (edits with reasons, milestones), newest first. */
 function happenings(data) {
   const entries = [];
+  // Ordered by the day each describes (a change effective in June but recorded today sits
+  // in June), then by when it was recorded.
+  const onDay = (date, recorded) => `${date}T${recorded.slice(11)}`;
   for (const c of data.history) {
     entries.push({
-      at: c.recorded_at,
+      at: onDay(c.effective_on, c.recorded_at),
+      when: day(c.effective_on),
       kind: 'Status change',
       heading: [statusBadge(c.from_status), ' → ', statusBadge(c.to_status), c.health ? [' ', healthBadge(c.health)] : null],
       note: c.note,
-      meta: [`effective `, day(c.effective_on), c.actor ? ` · by ${c.actor}` : '', c.approved_by ? ` · approved by ${c.approved_by}` : ''],
+      meta: ['recorded ', instant(c.recorded_at), c.actor ? ` by ${c.actor}` : '', c.approved_by ? ` · approved by ${c.approved_by}` : ''],
       links: c.evidence_urls,
     });
   }
   for (const c of data.checkIns) {
     entries.push({
-      at: c.recorded_at,
+      at: onDay(c.as_of, c.recorded_at),
+      when: day(c.as_of),
       kind: 'Check-in',
       heading: c.health ? healthBadge(c.health) : null,
       note: c.note,
-      meta: ['as of ', day(c.as_of), c.actor ? ` · by ${c.actor}` : ''],
+      meta: ['recorded ', instant(c.recorded_at), c.actor ? ` by ${c.actor}` : ''],
       links: c.evidence_urls,
     });
   }
@@ -58,6 +63,7 @@ function happenings(data) {
     }
     entries.push({
       at: e.occurred_at,
+      when: instant(e.occurred_at),
       kind: 'Event',
       heading,
       note,
@@ -72,7 +78,7 @@ function happenings(data) {
 function activity(data) {
   const items = happenings(data).map((e) =>
     h('li', { class: 'entry', 'data-kind': e.kind },
-      h('p', { class: 'entry-head' }, h('strong', { text: e.kind }), ' ', instant(e.at), ' ', e.heading),
+      h('p', { class: 'entry-head' }, h('strong', { text: e.kind }), ' ', e.when, ' ', e.heading),
       e.note ? h('p', { class: 'entry-note', text: e.note }) : null,
       h('p', { class: 'muted small' }, e.meta),
       e.links && e.links.length ? h('ul', { class: 'links' }, e.links.map((href) => h('li', {}, h('a', { href, rel: 'noopener noreferrer', text: href })))) : null,

@@ -29,6 +29,12 @@ export async function render(main, _args, query) {
       fill(outcome, problemBox(error instanceof Problem ? error : { title: 'Error', detail: error.message }));
     }
   });
-  fill(main, h('h1', { text: 'Sign in' }), h('p', { text: 'Analysts sign in to post check-ins and change statuses. Reading needs no account unless this service says otherwise.' }), outcome, form);
+  fill(main,
+    h('h1', { text: 'Sign in' }),
+    h('p', { text: 'Analysts sign in to post check-ins and change statuses. Reading needs no account unless this service says otherwise.' }),
+    outcome,
+    form,
+    h('p', { class: 'muted small' }, 'No account yet? An administrator makes one on the server: ',
+      h('code', { text: 'policytrack user create --email you@example.org --role analyst --password-stdin' }), '.'));
   return null;
 }
