@@ -53,7 +53,7 @@ export async function show() {
   const main = document.getElementById('main');
   const path = window.location.pathname;
   const match = ROUTES.find(([pattern]) => pattern.test(path));
-  performance.mark('pt:view-start');
+  main.setAttribute('aria-busy', 'true');
   try {
     if (!match) {
       title('Not found');

@@ -1,7 +1,7 @@
 // Charts as plain elements: bars are <div>s sized through the CSSOM (allowed by the CSP,
 // unlike style attributes), the trend is SVG. Each chart carries its numbers as text too.
 
-import { h, statusLabel, STATUSES } from './ui.js';
+import { h, statusLabel } from './ui.js';
 
 function describe(byStatus) {
   const parts = byStatus.filter((s) => s.count > 0).map((s) => `${s.count} ${statusLabel(s.status).toLowerCase()}`);
@@ -84,4 +84,3 @@ export function trendChart(points, statuses) {
   return svg;
 }
 
-export const ALL_STATUSES = STATUSES.map(([key]) => key);

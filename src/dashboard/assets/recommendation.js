@@ -2,7 +2,7 @@
 // it; signed-in analysts post a check-in or change the status from here, with If-Match.
 
 import { get, getAll, fetchJson, send, canWrite, session, Problem } from './api.js';
-import { h, fill, section, table, title, day, instant, statusBadge, healthBadge, statusLabel, healthLabel, HEALTHS, problemBox, toast } from './ui.js';
+import { h, fill, section, table, title, day, instant, statusBadge, healthBadge, statusLabel, HEALTHS, problemBox, toast } from './ui.js';
 import { progress } from './charts.js';
 
 const TAKES_HEALTH = ['not_started', 'in_progress', 'stalled'];

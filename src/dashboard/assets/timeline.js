@@ -2,7 +2,7 @@
 // zooms from years to a month, filtered by category and kind; arrow keys move it, + and -
 // zoom, and every event links to its recommendation. The list below holds the same events.
 
-import { get, getAll } from './api.js';
+import { get } from './api.js';
 import { h, fill, section, title, day, statusLabel, reportTabs, isoDay } from './ui.js';
 
 const ZOOMS = [
@@ -18,6 +18,7 @@ const KINDS = [
 ];
 const KIND_LABELS = Object.fromEntries(KINDS);
 const MARKERS_MAX = 300;
+const PAGES_MAX = 25;
 const LIST_PAGE = 100;
 
 function monthStart(date) {
@@ -115,7 +116,7 @@ function track(events, win) {
   return h('div', { class: 'track' }, axis, lanes, now);
 }
 
-function list(events) {
+function list(events, completeness) {
   const box = h('ol', { class: 'event-list', id: 'events' });
   let shown = 0;
   const more = h('button', { type: 'button', text: 'Show more' });
@@ -133,7 +134,12 @@ function list(events) {
   };
   more.addEventListener('click', next);
   next();
-  return [h('p', { class: 'muted', id: 'event-count', text: `${events.length} events in this window` }), events.length ? box : null, more];
+  const counted = {
+    complete: `${events.length} events in this window`,
+    loading: `${events.length} events so far; loading the rest of this window…`,
+    truncated: `The first ${events.length} events of this window; zoom in or filter to see the rest.`,
+  }[completeness];
+  return [h('p', { class: 'muted', id: 'event-count', 'data-complete': String(completeness === 'complete'), text: counted }), events.length ? box : null, more];
 }
 
 export async function render(main, [reportRef], initialQuery) {
@@ -152,21 +158,55 @@ export async function render(main, [reportRef], initialQuery) {
   };
 
   let drawn = null;
+  let generation = 0;
+  // The first page draws at once; the rest of a dense window follows and redraws, keeping
+  // the keyboard's place. A refresh loads everything first and redraws only on a change.
   async function draw(onlyIfChanged = false) {
+    const mine = ++generation;
     const win = windowOf(query);
     const none = query.get('kind') === 'none';
     const kinds = (query.get('kind') || '').split(',').filter((k) => KIND_LABELS[k]);
     const category = query.get('category') || '';
-    const events = none ? [] : await getAll('/timeline', {
+    const params = {
       report: report.id,
       from: isoDay(win.start),
       to: isoDay(new Date(win.end - 86400000)),
       category,
       kind: kinds.join(','),
-    }, 25);
-    const signature = `${query}|${events.map((e) => `${e.id}:${e.status}:${e.overdue}`).join(',')}`;
-    if (onlyIfChanged && signature === drawn) return;
-    drawn = signature;
+      limit: 200,
+    };
+    const events = [];
+    let cursor = null;
+    let pages = 0;
+    const nextPage = async () => {
+      const page = await get('/timeline', { ...params, cursor });
+      events.push(...page.items);
+      cursor = page.next_cursor;
+      pages += 1;
+    };
+    const more = () => cursor && pages < PAGES_MAX;
+    if (!none) await nextPage();
+    if (onlyIfChanged) {
+      while (more()) await nextPage();
+      const signature = `${query}|${events.map((e) => `${e.id}:${e.status}:${e.overdue}`).join(',')}`;
+      if (signature === drawn || mine !== generation) return;
+      drawn = signature;
+      view(win, none, kinds, category, events, cursor ? 'truncated' : 'complete');
+      return;
+    }
+    drawn = null;
+    view(win, none, kinds, category, events.slice(), more() ? 'loading' : cursor ? 'truncated' : 'complete');
+    if (!more()) return;
+    (async () => {
+      while (more() && mine === generation) await nextPage();
+      if (mine !== generation) return;
+      const focused = document.activeElement && document.activeElement.id;
+      view(win, none, kinds, category, events, cursor ? 'truncated' : 'complete');
+      if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    })().catch(() => {});
+  }
+
+  function view(win, none, kinds, category, events, completeness) {
     const zoomIndex = ZOOMS.findIndex(([key]) => key === win.zoom);
     const shift = (n) => go({ at: isoDay(addMonths(win.start, n)).slice(0, 7) });
     const step = Math.max(1, Math.floor(win.months / 2));
@@ -225,7 +265,7 @@ export async function render(main, [reportRef], initialQuery) {
       ),
       h('p', { class: 'window', id: 'window' }, day(isoDay(win.start)), ' to ', day(isoDay(new Date(win.end - 86400000)))),
       area,
-      section('Events', list(shown)),
+      section('Events', list(shown, completeness)),
     );
   }
 
