@@ -24,6 +24,7 @@ mod reads;
 mod recommendations;
 mod reports;
 mod roles;
+mod search;
 mod seed;
 mod stats;
 mod transfer;

@@ -109,7 +109,8 @@ pub struct RecommendationListParams {
     #[param(value_type = Option<DateTime<Utc>>)]
     pub updated_since: Option<String>,
     /// Full-text search over code, title and text (web search syntax); sorts by relevance
-    /// unless `sort` says otherwise.
+    /// unless `sort` says otherwise. English words match their stems; Korean and Japanese
+    /// match inside compounds and inflected forms (`협력` finds `우주협력의`).
     #[param(
         example = "situational awareness",
         max_length = 200,

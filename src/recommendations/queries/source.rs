@@ -15,8 +15,9 @@ pub type Condition = dynamic::Condition<'static, Source>;
 /// A page's ORDER BY.
 pub type Ordering = dynamic::Ordering<'static, Source>;
 
-/// The search as a subquery that runs once per statement. In a generic plan, a function of a
-/// parameter is not folded into a constant: a bare `websearch_to_tsquery('english', $1)` is
-/// parsed again for every row ranked.
-pub const TSQUERY_OPEN: &str = "(SELECT websearch_to_tsquery('english', ";
+/// The search (`search_query`, migration 000011: English web search syntax, and Korean and
+/// Japanese runs as bigram phrases) as a subquery that runs once per statement. In a generic
+/// plan, a function of a parameter is not folded into a constant: a bare `search_query($1)`
+/// would be parsed again for every row ranked.
+pub const TSQUERY_OPEN: &str = "(SELECT search_query(";
 pub const TSQUERY_CLOSE: &str = "))";
