@@ -119,6 +119,15 @@ async fn korean_and_japanese_words_are_found_inside_compounds_and_inflected_form
     assert_eq!(found(&app, "양국 이행계획").await, ["KO-1"]);
     // A single syllable is a prefix.
     assert!(found(&app, "협").await.contains(&"KO-1".to_owned()));
+    // Query syntax characters around CJK text are text, not operators, and never an error.
+    for hostile in [
+        "協力&|!<->:*()'",
+        "・ー゠",
+        "우주 -협력 \"KASA\" OR",
+        "'협력':*",
+    ] {
+        found(&app, hostile).await;
+    }
     // English keeps its stemming and its ranking.
     assert_eq!(found(&app, "allied").await, ["EN-1"]);
     let everywhere = app
