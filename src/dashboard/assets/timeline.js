@@ -75,8 +75,11 @@ function track(events, win) {
   const span = win.end - win.start;
   const at = (iso) => (100 * (new Date(`${iso}T12:00:00Z`) - win.start)) / span;
   const axis = h('div', { class: 'axis-row', 'aria-hidden': 'true' });
-  for (const t of ticks(win)) {
-    const tick = h('span', { class: 'tick', text: tickLabel(t, win) });
+  const all = ticks(win);
+  // A narrow screen labels every other tick, so the labels do not run into each other.
+  const every = window.innerWidth < 600 && all.length > 6 ? 2 : 1;
+  for (const [i, t] of all.entries()) {
+    const tick = h('span', { class: 'tick', text: i % every === 0 ? tickLabel(t, win) : '' });
     tick.style.left = `${(100 * (t - win.start)) / span}%`;
     axis.append(tick);
   }
