@@ -91,7 +91,7 @@ pub async fn list_milestones(
             bom,
         ),
         ListOutput::Xlsx => {
-            let book = workbook(&[("milestones", &milestones_table(&page.items))])?;
+            let book = workbook(vec![("milestones", milestones_table(&page.items))]).await?;
             xlsx_response(&req, book, "milestones.xlsx")
         }
         ListOutput::Json => json_with_etag(&req, &page, None)?,

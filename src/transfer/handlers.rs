@@ -108,11 +108,12 @@ pub async fn export_file(
         ExportAs::Xlsx => {
             let doc = document(conn, id, true).await?;
             let rows = recommendation_rows(conn, id, derivation).await?;
-            let book = workbook(&[
-                ("recommendations", &rows),
-                ("milestones", &tables::milestones(&doc)),
-                ("history", &tables::history(&doc)),
-            ])?;
+            let book = workbook(vec![
+                ("recommendations", rows),
+                ("milestones", tables::milestones(&doc)),
+                ("history", tables::history(&doc)),
+            ])
+            .await?;
             Ok((book, crate::http::table::XLSX))
         }
     }

@@ -78,7 +78,7 @@ pub async fn list_recommendations(
             bom,
         ),
         ListOutput::Xlsx => {
-            let book = workbook(&[("recommendations", &table(&page.items))])?;
+            let book = workbook(vec![("recommendations", table(&page.items))]).await?;
             xlsx_response(&req, book, "recommendations.xlsx")
         }
         ListOutput::Json => json_with_etag(&req, &page, None)?,
