@@ -106,6 +106,9 @@ test('the report page shows the numbers /stats gives, with and without filters',
     assert.deepEqual(categoryTotals, stats.by_category.map((c) => [c.category.name, c.total]), `categories for ${query}`);
     const rows = await tab.page.$$eval('#recommendations tbody tr', (r) => r.length);
     assert.equal(rows, Math.min(50, stats.recommendations), `list rows for ${query}`);
+    for (const [name, value] of new URLSearchParams(query)) {
+      assert.equal(await tab.page.$eval(`#filter-${name}`, (el) => el.value), value, `the form shows ${name}`);
+    }
   }
   // The overview's cards count the same.
   await visit(tab, '/');

@@ -39,11 +39,14 @@ async function load(reportRef, filters) {
 
 function select(name, label, options, value) {
   const id = `filter-${name}`;
+  // A shared link may hold a value the list does not offer (`status=in_progress,stalled`):
+  // shown as it is, so the form says what is filtered.
+  const choices = value && !options.some(([key]) => key === value) ? [...options, [value, value]] : options;
   return h('div', { class: 'field' },
     h('label', { for: id, text: label }),
     h('select', { id, name },
       h('option', { value: '', text: 'All' }),
-      options.map(([key, text]) => h('option', { value: key, text, selected: key === value }))),
+      choices.map(([key, text]) => h('option', { value: key, text, selected: key === value }))),
   );
 }
 

@@ -189,6 +189,8 @@ export async function render(main, [reportRef], initialQuery) {
     };
     const more = () => cursor && pages < PAGES_MAX;
     if (!none) await nextPage();
+    // A newer draw (a later key or filter) has started: its view is the one to show.
+    if (mine !== generation) return;
     if (onlyIfChanged) {
       while (more()) await nextPage();
       const signature = `${query}|${events.map((e) => `${e.id}:${e.status}:${e.overdue}`).join(',')}`;
@@ -209,15 +211,20 @@ export async function render(main, [reportRef], initialQuery) {
     })().catch(() => {});
   }
 
+  // Moves and zooms read the address as it is now, not the window last drawn: a second key
+  // pressed before the first redraw has finished goes on from the first.
+  const step = () => Math.max(1, Math.floor(windowOf(query).months / 2));
+  const shift = (n, focusId) => go({ at: isoDay(addMonths(windowOf(query).start, n)).slice(0, 7) }, focusId);
+  const zoomTo = (i, focusId) => {
+    if (i < 0 || i >= ZOOMS.length) return;
+    const now = windowOf(query);
+    const [key, , months] = ZOOMS[i];
+    const middle = addMonths(now.start, Math.floor(now.months / 2));
+    go({ zoom: key, at: isoDay(addMonths(middle, -Math.floor(months / 2))).slice(0, 7) }, focusId);
+  };
+  const zoomBy = (delta, focusId) => zoomTo(ZOOMS.findIndex(([key]) => key === windowOf(query).zoom) + delta, focusId);
+
   function view(win, none, kinds, category, events, completeness) {
-    const zoomIndex = ZOOMS.findIndex(([key]) => key === win.zoom);
-    const shift = (n) => go({ at: isoDay(addMonths(win.start, n)).slice(0, 7) });
-    const step = Math.max(1, Math.floor(win.months / 2));
-    const zoomTo = (i, focusId) => {
-      const [key, , months] = ZOOMS[i];
-      const middle = addMonths(win.start, Math.floor(win.months / 2));
-      go({ zoom: key, at: isoDay(addMonths(middle, -Math.floor(months / 2))).slice(0, 7) }, focusId);
-    };
     const zoomButtons = ZOOMS.map(([key, label], i) =>
       h('button', { type: 'button', id: `zoom-${key}`, 'aria-pressed': String(key === win.zoom), text: label, onclick: () => zoomTo(i, `zoom-${key}`) }));
     const categorySelect = h('select', { id: 'timeline-category' },
@@ -242,11 +249,11 @@ export async function render(main, [reportRef], initialQuery) {
     }, track(shown, win));
     area.addEventListener('keydown', (event) => {
       const keys = {
-        ArrowLeft: () => go({ at: isoDay(addMonths(win.start, -step)).slice(0, 7) }, 'track-area'),
-        ArrowRight: () => go({ at: isoDay(addMonths(win.start, step)).slice(0, 7) }, 'track-area'),
-        '+': () => zoomIndex < ZOOMS.length - 1 && zoomTo(zoomIndex + 1, 'track-area'),
-        '=': () => zoomIndex < ZOOMS.length - 1 && zoomTo(zoomIndex + 1, 'track-area'),
-        '-': () => zoomIndex > 0 && zoomTo(zoomIndex - 1, 'track-area'),
+        ArrowLeft: () => shift(-step(), 'track-area'),
+        ArrowRight: () => shift(step(), 'track-area'),
+        '+': () => zoomBy(1, 'track-area'),
+        '=': () => zoomBy(1, 'track-area'),
+        '-': () => zoomBy(-1, 'track-area'),
       };
       if (keys[event.key]) {
         event.preventDefault();
@@ -260,9 +267,9 @@ export async function render(main, [reportRef], initialQuery) {
       h('div', { class: 'controls' },
         h('div', { class: 'button-group', role: 'group', 'aria-label': 'Zoom' }, zoomButtons),
         h('div', { class: 'button-group', role: 'group', 'aria-label': 'Move' },
-          h('button', { type: 'button', id: 'earlier', text: '← Earlier', onclick: () => shift(-step) }),
+          h('button', { type: 'button', id: 'earlier', text: '← Earlier', onclick: () => shift(-step(), 'earlier') }),
           h('button', { type: 'button', id: 'today', text: 'Today', onclick: () => go({ at: '' }, 'today') }),
-          h('button', { type: 'button', id: 'later', text: 'Later →', onclick: () => shift(step) })),
+          h('button', { type: 'button', id: 'later', text: 'Later →', onclick: () => shift(step(), 'later') })),
         h('div', { class: 'field' }, h('label', { for: 'timeline-category', text: 'Category' }), categorySelect),
         h('fieldset', { class: 'kinds' }, h('legend', { text: 'Show' }), kindBoxes),
       ),
