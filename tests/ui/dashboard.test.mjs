@@ -269,6 +269,20 @@ test('a refused status change shows the problem and its field errors, and change
   await tab.page.close();
 });
 
+test('an analyst outside the recommendation\'s agencies gets the 403 on the page, and nothing is written', async () => {
+  const tab = await open(browser);
+  const path = `/recommendations/${recommendation.id}`;
+  await signIn(tab, path, 'kasa@example.org');
+  const before = (await api(`/recommendations/${recommendation.id}/check-ins`)).body.items.length;
+  await tab.page.type('#check-in-note', 'Not ours to report on');
+  await tab.page.click('#check-in-form button[type=submit]');
+  await tab.page.waitForSelector('.outcome [role=alert]');
+  const text = await tab.page.$eval('.outcome [role=alert]', (el) => el.textContent);
+  assert.match(text, /Forbidden/);
+  assert.equal((await api(`/recommendations/${recommendation.id}/check-ins`)).body.items.length, before);
+  await tab.page.close();
+});
+
 test('reading needs no sign-in and shows no forms; a viewer gets none either', async () => {
   const tab = await open(browser);
   await visit(tab, `/recommendations/${recommendation.id}`);
