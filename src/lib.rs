@@ -33,5 +33,6 @@ pub mod stats;
 pub mod telemetry;
 pub mod tokens;
 pub mod transfer;
+pub mod translations;
 pub mod users;
 pub mod webhooks;

@@ -117,7 +117,7 @@ pub async fn update(
 }
 
 /// Records the agency's event, with its counts as its representation shows them.
-async fn agency_event(
+pub async fn agency_event(
     conn: &mut AsyncPgConnection,
     actor: Actor<'_>,
     event_type: EventType,
@@ -139,7 +139,10 @@ async fn agency_event(
 
 /// Recommendations embed their agencies' code, name and country: a change to those is a new
 /// version of every recommendation the agency leads or supports (so their ETags move).
-async fn bump_recommendations_of(conn: &mut AsyncPgConnection, agency: Uuid) -> QueryResult<()> {
+pub async fn bump_recommendations_of(
+    conn: &mut AsyncPgConnection,
+    agency: Uuid,
+) -> QueryResult<()> {
     let supported = recommendation_agencies::table
         .filter(recommendation_agencies::agency_id.eq(agency))
         .select(recommendation_agencies::recommendation_id);

@@ -1,9 +1,12 @@
 //! Agency request and response bodies, and their conversions.
 
 use super::model::{Agency, AgencyBrief, AgencyChanges, AgencyCountsRow, AgencyFilter, NewAgency};
+use crate::domain::Language;
 use crate::error::ApiError;
 use crate::http::pagination;
 use crate::http::validate::{Checks, TITLE_MAX};
+use crate::translations::dto::{TranslationDto, TranslationsEmbed};
+use crate::translations::model::{Shown, Subject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,6 +23,13 @@ pub struct AgencyDto {
     /// Full name (at most 300 characters).
     #[schema(example = "U.S. Department of State", max_length = 300)]
     pub name: String,
+    /// The language `name` is shown in (see `lang=`).
+    pub language: Language,
+    /// The language the original name is written in.
+    pub original_language: Language,
+    /// Every translation of the name (with `include=translations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<TranslationDto>>,
     /// ISO 3166-1 alpha-2 country code.
     #[schema(example = "US", pattern = "^[A-Z]{2}$")]
     pub country: String,
@@ -86,11 +96,19 @@ impl From<AgencyBrief> for AgencySummary {
 
 impl AgencyDto {
     pub fn new(a: Agency, counts: AgencyCounts) -> Self {
+        Self::shown(a, counts, Shown::default())
+    }
+
+    /// As [`AgencyDto::new`], its name shown as `shown` says.
+    pub fn shown(a: Agency, counts: AgencyCounts, shown: Shown) -> Self {
         Self {
             counts,
             id: a.id,
             code: a.code,
             name: a.name,
+            language: shown.translated_to.unwrap_or(a.language),
+            original_language: a.language,
+            translations: TranslationDto::all(Subject::Agency, shown.translations),
             country: a.country,
             parent_id: a.parent_id,
             version: a.version,
@@ -202,6 +220,17 @@ pub struct AgencyListParams {
     /// Only agencies of this ISO 3166-1 alpha-2 country.
     #[param(example = "KR")]
     pub country: Option<String>,
+    /// Only agencies whose code, name or a translated name contains this text
+    /// (case-insensitive), e.g. `우주항공청`.
+    #[param(min_length = 1, max_length = 300)]
+    pub q: Option<String>,
+    /// Language to show names in (`en`, `ko`, `ja`), falling back to the original; overrides
+    /// `Accept-Language`.
+    #[param(value_type = Option<Language>)]
+    pub lang: Option<String>,
+    /// `translations` to embed every translation; empty for none.
+    #[param(value_type = Option<Vec<TranslationsEmbed>>, style = Form, explode = false)]
+    pub include: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
@@ -218,6 +247,16 @@ impl TryFrom<AgencyListParams> for AgencyFilter {
             limit: pagination::limit(p.limit.as_deref())?,
             after_code: pagination::cursor(p.cursor.as_deref())?,
             country: p.country,
+            text: match p.q.as_deref().map(str::trim) {
+                Some("") => return Err(ApiError::invalid("query.q", "must not be empty")),
+                Some(q) if q.contains('\0') => {
+                    return Err(ApiError::invalid(
+                        "query.q",
+                        "must not contain NUL characters",
+                    ));
+                }
+                q => q.map(str::to_owned),
+            },
         })
     }
 }

@@ -12,9 +12,13 @@ use crate::error::ApiError;
 use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::json::Json;
+use crate::http::language;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::state::AppState;
+use crate::translations::dto::{LanguageParams, TranslationDto, embeds_translations};
+use crate::translations::model::Subject;
+use crate::translations::queries::localize_agencies;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use diesel_async::AsyncPgConnection;
@@ -122,21 +126,32 @@ pub async fn list_agencies(
     _access: ReadAccess,
     params: web::Query<AgencyListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = AgencyFilter::try_from(params.into_inner())?;
+    let params = params.into_inner();
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    let all = embeds_translations(params.include.as_deref())?;
+    let filter = AgencyFilter::try_from(params)?;
     let mut conn = state.db.conn().await?;
-    let rows = queries::list(&mut conn, &filter).await?;
+    let mut rows = queries::list(&mut conn, &filter).await?;
     let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
     let mut counts = queries::counts(&mut conn, &ids, state.derivation().today()).await?;
+    let mut shown = localize_agencies(&conn, &mut rows, &preference, all)
+        .await?
+        .into_iter();
     let page = pagination::into_page(
         rows,
         filter.limit,
         |a| a.code.clone(),
         |a| {
             let c = counts.remove(&a.id).map(AgencyCounts::from);
-            AgencyDto::new(a, c.unwrap_or_default())
+            AgencyDto::shown(a, c.unwrap_or_default(), shown.next().unwrap_or_default())
         },
     );
     let mut response = json_with_etag(&req, &page, None)?;
+    language::mark(
+        &mut response,
+        page.items.iter().map(|a| a.language),
+        &preference,
+    );
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
 }
@@ -147,7 +162,7 @@ pub async fn list_agencies(
 #[utoipa::path(
     tag = "agencies",
     security((), ("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(("id" = Uuid, Path, description = "Agency id"), LanguageParams),
     responses(
         (status = 200, description = "The agency", body = AgencyDto),
         r::NotModified,
@@ -161,20 +176,35 @@ pub async fn get_agency(
     req: HttpRequest,
     _access: ReadAccess,
     id: web::Path<Uuid>,
+    params: web::Query<LanguageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    let all = embeds_translations(params.include.as_deref())?;
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
-    let agency = queries::find(&mut conn, id)
-        .await?
+    let mut agencies = Vec::from_iter(queries::find(&mut conn, id).await?);
+    let shown = localize_agencies(&conn, &mut agencies, &preference, all).await?;
+    let agency = agencies
+        .pop()
         .ok_or_else(|| ApiError::not_found("agency", id))?;
-    let dto = with_counts(&state, &mut conn, agency).await?;
+    let mut dto = with_counts(&state, &mut conn, agency).await?;
+    if let Some(shown) = shown.into_iter().next() {
+        dto.language = shown.translated_to.unwrap_or(dto.original_language);
+        dto.translations = TranslationDto::all(Subject::Agency, shown.translations);
+    }
     // Counts change without the agency changing: they are part of the representation's tag.
     let c = dto.counts;
     let variant = format!(
         "{}-{}-{}-{}",
         c.recommendations_led, c.recommendations_supported, c.open_milestones, c.overdue_milestones
     );
-    json_with_etag(&req, &dto, Some(version_tag(dto.version, &variant)))
+    let variant = match (preference.key(), all) {
+        (key, false) if key.is_empty() => variant,
+        (key, all) => format!("{variant}.{key}.{}", u8::from(all)),
+    };
+    let mut response = json_with_etag(&req, &dto, Some(version_tag(dto.version, &variant)))?;
+    language::mark(&mut response, Some(dto.language), &preference);
+    Ok(response)
 }
 
 async fn with_counts(

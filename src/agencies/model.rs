@@ -1,6 +1,7 @@
 //! The `agencies` table, and agencies as other resources embed them.
 
 use crate::db::schema::agencies;
+use crate::domain::Language;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -16,9 +17,11 @@ pub struct Agency {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The language `name` is written in.
+    pub language: Language,
 }
 
-/// The four columns an embedded agency shows, read straight from `agencies`.
+/// The columns an embedded agency shows, read straight from `agencies`.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agencies, check_for_backend(diesel::pg::Pg))]
 pub struct AgencyBrief {
@@ -26,6 +29,7 @@ pub struct AgencyBrief {
     pub code: String,
     pub name: String,
     pub country: String,
+    pub language: Language,
 }
 
 /// A validated new agency.
@@ -68,6 +72,8 @@ impl AgencyRef {
 #[derive(Debug, Default, Clone)]
 pub struct AgencyFilter {
     pub country: Option<String>,
+    /// Text the code, the name or a translated name contains.
+    pub text: Option<String>,
     /// The last code of the previous page.
     pub after_code: Option<String>,
     pub limit: i64,

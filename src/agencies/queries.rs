@@ -19,6 +19,23 @@ pub async fn list(conn: &mut AsyncPgConnection, filter: &AgencyFilter) -> QueryR
     if let Some(country) = &filter.country {
         query = query.filter(agencies::country.eq(country));
     }
+    if let Some(text) = &filter.text {
+        // The directory is small: a scan with ILIKE finds text inside Korean and Japanese
+        // names as well as English ones, in the name or any translation of it.
+        let pattern = format!("%{}%", escape_like(text));
+        let translated = diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM agency_translations t WHERE t.subject_id = agencies.id \
+             AND t.title ILIKE ",
+        )
+        .bind::<diesel::sql_types::Text, _>(pattern.clone())
+        .sql(")");
+        query = query.filter(
+            agencies::code
+                .ilike(pattern.clone())
+                .or(agencies::name.ilike(pattern))
+                .or(translated),
+        );
+    }
     if let Some(after) = &filter.after_code {
         query = query.filter(agencies::code.gt(after));
     }
@@ -155,4 +172,11 @@ pub async fn id_by_code(conn: &mut AsyncPgConnection, code: &str) -> QueryResult
         .first(conn)
         .await
         .optional()
+}
+
+/// `text` with LIKE's wildcards taken literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     agencies, audit, auth, events, health, milestones, proposals, recommendations, reports, stats,
-    tokens, transfer, users, webhooks,
+    tokens, transfer, translations, users, webhooks,
 };
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(audit::configure)
             .configure(events::configure)
             .configure(webhooks::configure)
+            .configure(translations::configure)
             .service(health::get_meta),
     )
     .service(health::get_liveness)

@@ -12,6 +12,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        language -> Text,
     }
 }
 
@@ -68,6 +69,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        language -> Text,
     }
 }
 
@@ -212,6 +214,9 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamptz>,
         pending_proposal_id -> Nullable<Uuid>,
         external_id -> Nullable<Text>,
+        language -> Text,
+        translated_titles -> Text,
+        translated_texts -> Text,
     }
 }
 
@@ -229,6 +234,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         seq -> Int8,
         review_closures -> Bool,
+        language -> Text,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod conditional;
 pub mod csv;
 pub mod input;
 pub mod json;
+pub mod language;
 pub mod methods;
 pub mod middleware;
 pub mod pagination;

@@ -139,8 +139,16 @@ impl Entry {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         if !etag.is_empty()
-            && let Some(not_modified) = conditional::not_modified(req, etag)
+            && let Some(mut not_modified) = conditional::not_modified(req, etag)
         {
+            // A 304 describes the representation it stands for: its language and variance.
+            for name in [header::CONTENT_LANGUAGE, header::VARY] {
+                for value in self.headers.get_all(&name) {
+                    not_modified
+                        .headers_mut()
+                        .append(name.clone(), value.clone());
+                }
+            }
             return Some(not_modified);
         }
         let mut response = HttpResponse::Ok().body(self.body.clone()?);

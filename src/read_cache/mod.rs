@@ -211,7 +211,8 @@ impl Shared {
     }
 }
 
-/// Path, query and `Accept` (lists answer CSV by it): everything a cached read varies by.
+/// Path, query, `Accept` (lists answer CSV by it) and the languages `Accept-Language` asks
+/// for: everything a cached read varies by.
 fn key_of(req: &HttpRequest) -> String {
     let accept = req
         .headers()
@@ -223,5 +224,10 @@ fn key_of(req: &HttpRequest) -> String {
         Some(Caller(id)) if req.query_string().contains("mine=") => id.to_string(),
         _ => String::new(),
     };
-    format!("{}?{}|{accept}|{caller}", req.path(), req.query_string())
+    let languages = crate::http::language::accepted(req).key();
+    format!(
+        "{}?{}|{accept}|{languages}|{caller}",
+        req.path(),
+        req.query_string()
+    )
 }

@@ -228,7 +228,7 @@ pub async fn update_category(
     .await
 }
 
-async fn lock_report(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+pub async fn lock_report(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
     reports::table
         .find(id)
         .select(reports::id)
@@ -242,7 +242,7 @@ async fn lock_report(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiEr
 
 /// After a change to a part of report `id`: its version moves, the change is audited, and a
 /// `report.updated` event shows the report as it now is.
-async fn report_changed(
+pub async fn report_changed(
     conn: &mut AsyncPgConnection,
     actor: Actor<'_>,
     id: Uuid,

@@ -4,9 +4,12 @@ use super::model::{
     Category, CategoryBrief, CategoryChanges, CategoryInput, NewReport, ReportChanges, ReportInput,
     ReportView,
 };
+use crate::domain::Language;
 use crate::error::ApiError;
 use crate::http::validate::{Checks, EXTERNAL_ID_MAX, NOTE_MAX, TEXT_MAX, TITLE_MAX};
 use crate::recommendations::model::NewRecommendationInput;
+use crate::translations::dto::{TranslationDto, TranslationsEmbed};
+use crate::translations::model::{Shown, Subject};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -41,8 +44,15 @@ pub struct CategoryDto {
     pub id: Uuid,
     /// Unique within the report, e.g. `political`.
     pub slug: String,
-    /// Display name.
+    /// Display name, in `language`.
     pub name: String,
+    /// The language `name` is shown in.
+    pub language: Language,
+    /// The language the original name is written in.
+    pub original_language: Language,
+    /// Every translation of the name (with `include=translations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<TranslationDto>>,
     /// Order within the report.
     pub position: i32,
     /// Number of recommendations in it.
@@ -53,10 +63,17 @@ pub struct CategoryDto {
 
 impl CategoryDto {
     pub fn new(category: Category, recommendation_count: i64) -> Self {
+        Self::shown(category, recommendation_count, Shown::default())
+    }
+
+    fn shown(category: Category, recommendation_count: i64, shown: Shown) -> Self {
         Self {
             id: category.id,
             slug: category.slug,
             name: category.name,
+            language: shown.translated_to.unwrap_or(category.language),
+            original_language: category.language,
+            translations: TranslationDto::all(Subject::Category, shown.translations),
             position: category.position,
             recommendation_count,
             version: category.version,
@@ -71,7 +88,7 @@ pub struct ReportDto {
     pub id: Uuid,
     /// Unique short name used in URLs, e.g. `charting-a-path-in-the-uncharted-domain`.
     pub slug: String,
-    /// Title.
+    /// Title, in `language`.
     pub title: String,
     /// Who published it.
     pub publisher: String,
@@ -81,8 +98,15 @@ pub struct ReportDto {
     /// Where to read it, when known.
     #[schema(required = true)]
     pub source_url: Option<String>,
-    /// Summary.
+    /// Summary, in `language`.
     pub summary: String,
+    /// The language `title` and `summary` are shown in (see `lang=`).
+    pub language: Language,
+    /// The language the original is written in.
+    pub original_language: Language,
+    /// Every translation (with `include=translations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<TranslationDto>>,
     /// Whether an analyst's move to a closed status waits for a reviewer's approval (a
     /// proposal) instead of applying at once.
     pub review_closures: bool,
@@ -99,12 +123,15 @@ pub struct ReportDto {
 }
 
 impl From<ReportView> for ReportDto {
-    fn from(v: ReportView) -> Self {
+    fn from(mut v: ReportView) -> Self {
         let r = v.report;
         let categories: Vec<CategoryDto> = v
             .categories
             .into_iter()
-            .map(|(c, n)| CategoryDto::new(c, n))
+            .map(|(c, n)| {
+                let shown = v.categories_shown.remove(&c.id).unwrap_or_default();
+                CategoryDto::shown(c, n, shown)
+            })
             .collect();
         Self {
             recommendation_count: categories.iter().map(|c| c.recommendation_count).sum(),
@@ -116,6 +143,9 @@ impl From<ReportView> for ReportDto {
             published_on: r.published_on,
             source_url: r.source_url,
             summary: r.summary,
+            language: v.shown.translated_to.unwrap_or(r.language),
+            original_language: r.language,
+            translations: TranslationDto::all(Subject::Report, v.shown.translations),
             review_closures: r.review_closures,
             version: r.version,
             created_at: r.created_at,
@@ -393,6 +423,13 @@ pub struct ReportListParams {
     /// Opaque position from a previous page's `next_cursor`.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// Language to show texts in (`en`, `ko`, `ja`), falling back to the original; overrides
+    /// `Accept-Language`.
+    #[param(value_type = Option<Language>)]
+    pub lang: Option<String>,
+    /// `translations` to embed every translation; empty for none.
+    #[param(value_type = Option<Vec<TranslationsEmbed>>, style = Form, explode = false)]
+    pub include: Option<String>,
 }
 
 /// A new category of a report (admins only).

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::events::dto::Representation;
 use crate::http::conditional::{self, json_with_etag, json_with_version_and_body_tag, version_tag};
 use crate::http::json::Json;
+use crate::http::language;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::recommendations::commands as recommendation_commands;
@@ -20,6 +21,8 @@ use crate::recommendations::dto::{RecommendationDto, recommendation_dto};
 use crate::recommendations::model::NewRecommendationInput;
 use crate::recommendations::model::listing::Embeds;
 use crate::state::AppState;
+use crate::translations::dto::{LanguageParams, embeds_translations};
+use crate::translations::queries::localize_reports;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -66,8 +69,11 @@ pub async fn list_reports(
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(params.limit.as_deref())?;
     let after = pagination::cursor::<(DateTime<Utc>, Uuid)>(params.cursor.as_deref())?;
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    let all = embeds_translations(params.include.as_deref())?;
     let mut conn = state.db.conn().await?;
-    let rows = queries::list(&mut conn, after, limit).await?;
+    let mut rows = queries::list(&mut conn, after, limit).await?;
+    localize_reports(&conn, &mut rows, &preference, all).await?;
     let page = pagination::into_page(
         rows,
         limit,
@@ -75,6 +81,11 @@ pub async fn list_reports(
         ReportDto::from,
     );
     let mut response = json_with_etag(&req, &page, None)?;
+    language::mark(
+        &mut response,
+        page.items.iter().map(|r| r.language),
+        &preference,
+    );
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
 }
@@ -84,7 +95,7 @@ pub async fn list_reports(
 /// One report with its categories and how many recommendations each holds.
 #[utoipa::path(
     tag = "reports",
-    params(("id" = String, Path, description = "Report id or slug")),
+    params(("id" = String, Path, description = "Report id or slug"), LanguageParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The report with its categories and counts", body = ReportDto),
@@ -98,14 +109,21 @@ pub async fn get_report(
     req: HttpRequest,
     _access: ReadAccess,
     id: web::Path<String>,
+    params: web::Query<LanguageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    let all = embeds_translations(params.include.as_deref())?;
     let mut conn = state.db.conn().await?;
     let id = report_id(&mut conn, &id).await?;
-    let view = queries::find(&mut conn, id)
-        .await?
+    let mut views = Vec::from_iter(queries::find(&mut conn, id).await?);
+    localize_reports(&conn, &mut views, &preference, all).await?;
+    let view = views
+        .pop()
         .ok_or_else(|| ApiError::not_found("report", id))?;
     let dto = ReportDto::from(view);
-    json_with_version_and_body_tag(&req, &dto, dto.version)
+    let mut response = json_with_version_and_body_tag(&req, &dto, dto.version)?;
+    language::mark(&mut response, Some(dto.language), &preference);
+    Ok(response)
 }
 
 /// Update a report

@@ -1,8 +1,11 @@
 //! The `reports` and `categories` tables, and typed inputs for them.
 
 use crate::db::schema::{categories, reports};
+use crate::domain::Language;
+use crate::translations::model::Shown;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
@@ -19,6 +22,8 @@ pub struct Report {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub review_closures: bool,
+    /// The language title and summary are written in.
+    pub language: Language,
 }
 
 /// A validated change to a report; absent fields stay as they are.
@@ -63,6 +68,8 @@ pub struct Category {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The language `name` is written in.
+    pub language: Language,
 }
 
 /// A validated new category; `None` puts it after the last.
@@ -89,6 +96,7 @@ pub struct CategoryBrief {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
+    pub language: Language,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -105,6 +113,10 @@ pub struct NewCategory<'a> {
 pub struct ReportView {
     pub report: Report,
     pub categories: Vec<(Category, i64)>,
+    /// In which language the report's texts are shown.
+    pub shown: Shown,
+    /// The same for each category, by id (absent: the original).
+    pub categories_shown: HashMap<Uuid, Shown>,
 }
 
 /// A report named by id or by slug.

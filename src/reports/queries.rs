@@ -99,6 +99,8 @@ async fn with_categories(
         .map(|report| ReportView {
             categories: by_report.remove(&report.id).unwrap_or_default(),
             report,
+            shown: Default::default(),
+            categories_shown: HashMap::new(),
         })
         .collect())
 }

@@ -7,8 +7,10 @@ use super::model::group_rows;
 use super::queries;
 use crate::auth::ReadAccess;
 use crate::domain::Status;
+use crate::domain::language::Preference;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag};
+use crate::http::language;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::read_cache::ReadCached;
@@ -16,10 +18,14 @@ use crate::recommendations::model::MilestoneTally;
 use crate::recommendations::model::listing::Filters;
 use crate::recommendations::queries as recommendation_queries;
 use crate::state::AppState;
+use crate::translations::model::Subject;
+use crate::translations::queries::names;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use futures_util::future::try_join;
 use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -54,9 +60,14 @@ pub async fn get_stats(
     params: web::Query<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.derivation().today();
-    let query = params.into_inner().query(today)?;
+    let params = params.into_inner();
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    let query = params.query(today)?;
     if let Some(filters) = &query.filters {
-        return filtered(&state, &req, filters, query.as_of.unwrap_or(today), today).await;
+        let day = query.as_of.unwrap_or(today);
+        let mut response = filtered(&state, &req, filters, day, today, &preference).await?;
+        language::mark(&mut response, None, &preference);
+        return Ok(response);
     }
     let report = query.report.as_deref();
     let mut conn = state.db.scan().await?;
@@ -65,11 +76,14 @@ pub async fn get_stats(
     let version = queries::data_version(&mut conn, report).await?;
     drop(conn);
     let depends_on = format!(
-        "{report:?}|{today}|{}|{}",
-        version.recommendations, version.versions
+        "{report:?}|{today}|{}|{}|{}",
+        version.recommendations,
+        version.versions,
+        preference.key()
     );
     let etag = format!("W/\"s{:x}\"", fingerprint(&depends_on));
-    if let Some(response) = conditional::not_modified(&req, &etag) {
+    if let Some(mut response) = conditional::not_modified(&req, &etag) {
+        language::mark(&mut response, None, &preference);
         return Ok(response);
     }
     let body = state
@@ -79,17 +93,54 @@ pub async fn get_stats(
             let groups = queries::group_counts(&mut conn, report).await?;
             let milestones = queries::milestone_counts(&mut conn, report, today).await?;
             let progress = queries::mean_progress(&mut conn, report).await?;
+            let mut stats = Stats::assemble(&groups, milestones, (progress * 10.0).round() / 10.0);
+            name_in(&conn, &mut stats, &preference).await?;
             drop(conn);
-            let stats = Stats::assemble(&groups, milestones, (progress * 10.0).round() / 10.0);
             let body = serde_json::to_vec(&stats).map_err(anyhow::Error::from)?;
             Ok::<_, ApiError>(Bytes::from(body))
         })
         .await?;
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(body))
+        .body(body);
+    language::mark(&mut response, None, &preference);
+    Ok(response)
+}
+
+/// Category and agency names in the reader's language, where they are translated.
+async fn name_in(
+    conn: &AsyncPgConnection,
+    stats: &mut Stats,
+    preference: &Preference,
+) -> Result<(), ApiError> {
+    let categories: Vec<Uuid> = stats.by_category.iter().map(|c| c.category.id).collect();
+    let agencies: Vec<Uuid> = stats
+        .by_lead_agency
+        .iter()
+        .filter_map(|a| a.agency.as_ref().map(|a| a.id))
+        .collect();
+    let (category_names, agency_names) = try_join(
+        names(conn, Subject::Category, &categories, preference),
+        names(conn, Subject::Agency, &agencies, preference),
+    )
+    .await?;
+    for c in &mut stats.by_category {
+        if let Some(name) = category_names.get(&c.category.id) {
+            c.category.name.clone_from(name);
+        }
+    }
+    for agency in stats
+        .by_lead_agency
+        .iter_mut()
+        .filter_map(|a| a.agency.as_mut())
+    {
+        if let Some(name) = agency_names.get(&agency.id) {
+            agency.name.clone_from(name);
+        }
+    }
+    Ok(())
 }
 
 /// `/stats` over the recommendations `filters` lets through, as they stood at the end of
@@ -100,6 +151,7 @@ async fn filtered(
     filters: &Filters,
     day: NaiveDate,
     today: NaiveDate,
+    preference: &Preference,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.scan().await?;
     let rows = recommendation_queries::matching(&mut conn, filters, today).await?;
@@ -123,7 +175,6 @@ async fn filtered(
         .into_iter()
         .map(|t| (t.recommendation_id, t))
         .collect();
-    drop(conn);
     let progress = if counted.is_empty() {
         0.0
     } else {
@@ -137,7 +188,10 @@ async fn filtered(
         (sum / counted.len() as f64 * 10.0).round() / 10.0
     };
     let groups = group_rows(&rows, &statuses);
-    json_with_etag(req, &Stats::assemble(&groups, milestones, progress), None)
+    let mut stats = Stats::assemble(&groups, milestones, progress);
+    name_in(&conn, &mut stats, preference).await?;
+    drop(conn);
+    json_with_etag(req, &stats, None)
 }
 
 /// Get counts by status over time
@@ -200,17 +254,29 @@ pub async fn list_timeline(
     params: web::Query<TimelineParams>,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.derivation().today();
-    let query = params.into_inner().into_query(today)?;
+    let params = params.into_inner();
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    let query = params.into_query(today)?;
     let mut conn = state.db.scan().await?;
     let rows = queries::timeline(&mut conn, &query).await?;
-    drop(conn);
-    let page = pagination::into_page(
+    let mut page = pagination::into_page(
         rows,
         query.limit,
         |row| row.key(),
         |row| TimelineEvent::new(row, today),
     );
+    let mut ids: Vec<Uuid> = page.items.iter().map(|e| e.recommendation.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let titles = names(&conn, Subject::Recommendation, &ids, &preference).await?;
+    drop(conn);
+    for event in &mut page.items {
+        if let Some(title) = titles.get(&event.recommendation.id) {
+            event.recommendation.title.clone_from(title);
+        }
+    }
     let mut response = json_with_etag(&req, &page, None)?;
+    language::mark(&mut response, None, &preference);
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
 }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const RESOURCES: [&str; 12] = [
+const RESOURCES: [&str; 13] = [
     "agencies",
     "audit",
     "events",
@@ -18,6 +18,7 @@ const RESOURCES: [&str; 12] = [
     "stats",
     "tokens",
     "transfer",
+    "translations",
     "users",
     "webhooks",
 ];

@@ -32,11 +32,11 @@ fn migrations_run_up_down_and_up_again() {
     let mut conn = <SyncConn as Connection>::establish(&url).expect("connect");
 
     conn.run_pending_migrations(MIGRATIONS).expect("up");
-    assert_eq!(table_count(&mut conn), 19);
+    assert_eq!(table_count(&mut conn), 23);
     conn.revert_all_migrations(MIGRATIONS).expect("down");
     assert_eq!(table_count(&mut conn), 0);
     conn.run_pending_migrations(MIGRATIONS).expect("up again");
-    assert_eq!(table_count(&mut conn), 19);
+    assert_eq!(table_count(&mut conn), 23);
     assert!(!conn.has_pending_migration(MIGRATIONS).expect("pending"));
 }
 

@@ -496,6 +496,10 @@ impl TestApp {
             "recommendations",
             "recommendation_agencies",
             "agencies",
+            "recommendation_translations",
+            "report_translations",
+            "category_translations",
+            "agency_translations",
         ] {
             fingerprint.push(self.count(table).await);
         }
@@ -508,7 +512,8 @@ impl TestApp {
                + COALESCE((SELECT sum(version) FROM users), 0) \
                + COALESCE((SELECT sum(version) FROM closure_proposals), 0) \
                + COALESCE((SELECT sum(version) FROM categories), 0) \
-               + COALESCE((SELECT sum(version) FROM milestones), 0))::bigint",
+               + COALESCE((SELECT sum(version) FROM milestones), 0) \
+               + COALESCE((SELECT sum(version) FROM agencies), 0))::bigint",
         ))
         .get_result(&mut conn)
         .await

@@ -28,5 +28,6 @@ mod search;
 mod seed;
 mod stats;
 mod transfer;
+mod translations;
 mod webhook_receiver;
 mod webhooks;

@@ -8,9 +8,11 @@ pub mod table;
 use super::model::{CheckIn, RecommendationView, StatusChange};
 use crate::agencies::dto::AgencySummary;
 use crate::domain::status::{CanadaMandateLabel, GaoLabel};
-use crate::domain::{AgencyRole, Derivation, Health, Priority, Status};
+use crate::domain::{AgencyRole, Derivation, Health, Language, Priority, Status};
 use crate::milestones::dto::{MilestoneDto, milestone_dto};
 use crate::reports::dto::CategorySummary;
+use crate::translations::dto::TranslationDto;
+use crate::translations::model::Subject;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -106,10 +108,19 @@ pub struct RecommendationDto {
     /// Its identifier in the system it came from (unique within its report), when set.
     #[schema(required = true)]
     pub external_id: Option<String>,
-    /// Short title as the report words it.
+    /// Short title as the report words it, in `language`.
     pub title: String,
-    /// Full text as the report words it.
+    /// Full text as the report words it, in `language`.
     pub text: String,
+    /// The language `title` and `text` are shown in: the first of `lang=` or
+    /// `Accept-Language` that the original is written in or translated into, else the
+    /// original's.
+    pub language: Language,
+    /// The language the original is written in.
+    pub original_language: Language,
+    /// Every translation (with `include=translations`), by language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<TranslationDto>>,
     /// Its category.
     pub category: CategorySummary,
     /// Implementation status.
@@ -220,6 +231,9 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
         external_id: r.external_id,
         title: r.title,
         text: r.body,
+        language: view.shown.translated_to.unwrap_or(r.language),
+        original_language: r.language,
+        translations: TranslationDto::all(Subject::Recommendation, view.shown.translations),
         status: r.status,
         health: r.health,
         priority: r.priority,

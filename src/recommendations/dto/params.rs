@@ -1,7 +1,7 @@
 //! List and read parameters of recommendations, and their parsing into a typed query.
 
 use crate::agencies::model::AgencyRef;
-use crate::domain::{Health, Priority, Status};
+use crate::domain::{Health, Language, Priority, Status};
 use crate::error::ApiError;
 use crate::http::{csv, pagination, params};
 use crate::recommendations::model::listing::{Cursor, Embeds, Filters, ListQuery, Sort};
@@ -43,6 +43,7 @@ pub enum ListEmbed {
     SupportingAgencies,
     Milestones,
     LatestStatusChange,
+    Translations,
 }
 
 /// What a single recommendation may embed.
@@ -53,6 +54,7 @@ pub enum Embed {
     Milestones,
     LatestStatusChange,
     History,
+    Translations,
 }
 
 /// A list's representation: JSON (default) or CSV.
@@ -126,9 +128,13 @@ pub struct RecommendationListParams {
     #[param(value_type = Option<RecommendationSort>, example = "-updated_at")]
     pub sort: Option<String>,
     /// Embeds, comma-separated: `supporting_agencies` (default), `milestones`,
-    /// `latest_status_change`; empty for none.
+    /// `latest_status_change`, `translations`; empty for none.
     #[param(value_type = Option<Vec<ListEmbed>>, style = Form, explode = false)]
     pub include: Option<String>,
+    /// Language to show texts in (`en`, `ko`, `ja`), falling back to the original; overrides
+    /// `Accept-Language`.
+    #[param(value_type = Option<Language>)]
+    pub lang: Option<String>,
     /// Page size, 1 to 200 (default 50; a CSV export without it holds up to 10,000 rows).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
@@ -149,9 +155,13 @@ pub struct RecommendationListParams {
 #[into_params(parameter_in = Query)]
 pub struct RecommendationGetParams {
     /// Embeds, comma-separated: `supporting_agencies`, `milestones`, `latest_status_change`
-    /// (these three by default), `history`; empty for none.
+    /// (these three by default), `history`, `translations`; empty for none.
     #[param(value_type = Option<Vec<Embed>>, style = Form, explode = false)]
     pub include: Option<String>,
+    /// Language to show texts in (`en`, `ko`, `ja`), falling back to the original; overrides
+    /// `Accept-Language`.
+    #[param(value_type = Option<Language>)]
+    pub lang: Option<String>,
 }
 
 /// Report and code of `get_report_recommendation`.

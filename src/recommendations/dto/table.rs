@@ -1,10 +1,10 @@
 //! The recommendation list as a table (CSV, a workbook sheet): one row per recommendation.
 
 use super::RecommendationDto;
-use crate::domain::AgencyRole;
+use crate::domain::{AgencyRole, Language};
 use crate::http::table::Table;
 
-pub const CSV_HEADER: [&str; 21] = [
+pub const CSV_HEADER: [&str; 28] = [
     "id",
     "report_id",
     "code",
@@ -26,9 +26,17 @@ pub const CSV_HEADER: [&str; 21] = [
     "version",
     "updated_at",
     "text",
+    "language",
+    "title_en",
+    "text_en",
+    "title_ko",
+    "text_ko",
+    "title_ja",
+    "text_ja",
 ];
 
-/// The rows as a table, one row per recommendation.
+/// The rows as a table, one row per recommendation: the original texts, and each
+/// translation in its own columns (`title_ko`, `text_ko`, …).
 pub fn table(items: &[RecommendationDto]) -> Table {
     let mut table = Table::new(&CSV_HEADER);
     for r in items {
@@ -45,7 +53,7 @@ pub fn table(items: &[RecommendationDto]) -> Table {
                     .join(";")
             })
             .unwrap_or_default();
-        table.push(vec![
+        let mut row = vec![
             r.id.to_string(),
             r.report_id.to_string(),
             r.code.clone(),
@@ -75,7 +83,22 @@ pub fn table(items: &[RecommendationDto]) -> Table {
             r.version.to_string(),
             r.updated_at.to_rfc3339(),
             r.text.clone(),
-        ]);
+            r.original_language.to_string(),
+        ];
+        for language in Language::ALL {
+            let translation = r
+                .translations
+                .iter()
+                .flatten()
+                .find(|t| t.language == *language);
+            row.push(
+                translation
+                    .and_then(|t| t.title.clone())
+                    .unwrap_or_default(),
+            );
+            row.push(translation.and_then(|t| t.text.clone()).unwrap_or_default());
+        }
+        table.push(row);
     }
     table
 }

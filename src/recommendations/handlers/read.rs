@@ -2,12 +2,14 @@
 //! The list and single reads go through the read cache (`ReadCached`).
 
 use crate::auth::ReadAccess;
+use crate::domain::Language;
+use crate::domain::language::Preference;
 use crate::error::ApiError;
 use crate::http::conditional::{self, json_with_etag, version_tag};
 use crate::http::csv::ListOutput;
 use crate::http::pagination::{self, Page};
 use crate::http::table::{workbook, xlsx_response};
-use crate::http::{csv, params, responses as r};
+use crate::http::{csv, language, params, responses as r};
 use crate::read_cache::ReadCached;
 use crate::recommendations::dto::params::{
     HistoryParams, RecommendationGetParams, RecommendationListParams, ReportCodePath,
@@ -18,6 +20,7 @@ use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::queries;
 use crate::reports::model::ReportRef;
 use crate::state::AppState;
+use crate::translations::queries::localize_recommendations;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -53,6 +56,7 @@ pub async fn list_recommendations(
     params: web::Query<RecommendationListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
+    let preference = language::preference(&req, params.lang.as_deref())?;
     let output = csv::output(&req, params.format.as_deref())?;
     let bom = params::param("bom", params.bom.as_deref(), "true or false")?.unwrap_or(false);
     let mine = params::param("mine", params.mine.as_deref(), "true or false")?;
@@ -60,8 +64,15 @@ pub async fn list_recommendations(
     query.filters.among_agencies = access.mine(mine.unwrap_or(false))?;
     let derivation = state.derivation();
     let mut conn = state.db.scan().await?;
-    let queries::Page { views, next } =
+    let queries::Page { mut views, next } =
         queries::list(&mut conn, &query, derivation.today()).await?;
+    // A table carries the originals, and every translation in columns of its own.
+    if output.is_table() {
+        localize_recommendations(&conn, &mut views, &Preference::default(), true).await?;
+    } else {
+        let all = query.embeds.translations;
+        localize_recommendations(&conn, &mut views, &preference, all).await?;
+    }
     drop(conn);
     let page = Page {
         items: views
@@ -83,6 +94,11 @@ pub async fn list_recommendations(
         }
         ListOutput::Json => json_with_etag(&req, &page, None)?,
     };
+    let mut shown: Vec<Language> = page.items.iter().map(|r| r.language).collect();
+    if shown.is_empty() {
+        shown.extend(preference.languages().first());
+    }
+    language::mark(&mut response, shown, &preference);
     pagination::link_next(&req, &mut response, page.next_cursor.as_deref());
     Ok(response)
 }
@@ -113,7 +129,8 @@ pub async fn get_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = params.embeds()?;
-    respond_with(&state, &req, id.into_inner(), embeds).await
+    let preference = language::preference(&req, params.lang.as_deref())?;
+    respond_with(&state, &req, id.into_inner(), embeds, &preference).await
 }
 
 /// Get a recommendation by code
@@ -141,6 +158,7 @@ pub async fn get_report_recommendation(
     params: web::Query<RecommendationGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let embeds = params.embeds()?;
+    let preference = language::preference(&req, params.lang.as_deref())?;
     let path = path.into_inner();
     let report = ReportRef::parse(&path.report);
     let id = {
@@ -151,7 +169,7 @@ pub async fn get_report_recommendation(
                 ApiError::not_found(RESOURCE, format!("{} in report {}", path.code, path.report))
             })?
     };
-    respond_with(&state, &req, id, embeds).await
+    respond_with(&state, &req, id, embeds, &preference).await
 }
 
 async fn respond_with(
@@ -159,23 +177,35 @@ async fn respond_with(
     req: &HttpRequest,
     id: Uuid,
     embeds: Embeds,
+    preference: &Preference,
 ) -> Result<HttpResponse, ApiError> {
     let derivation = state.derivation();
     let mut conn = state.db.conn().await?;
-    // The tag depends only on the version, the day and the embeds: a conditional GET that
-    // still matches costs one indexed lookup instead of the full read.
+    // The tag depends only on the version, the day, the embeds and the languages asked for
+    // (a translation is a new version): a conditional GET that still matches costs one
+    // indexed lookup instead of the full read.
+    let variant = match preference.key() {
+        key if key.is_empty() => embeds.tag(),
+        key => format!("{}.{key}", embeds.tag()),
+    };
     if conditional::has_if_none_match(req)
         && let Some(version) = queries::version_of(&mut conn, id).await?
-        && let Some(response) = conditional::not_modified(req, &version_tag(version, &embeds.tag()))
+        && let Some(mut response) = conditional::not_modified(req, &version_tag(version, &variant))
     {
+        language::mark(&mut response, None, preference);
         return Ok(response);
     }
-    let view = queries::find(&conn, id, embeds)
-        .await?
+    let mut views = Vec::from_iter(queries::find(&conn, id, embeds).await?);
+    localize_recommendations(&conn, &mut views, preference, embeds.translations).await?;
+    let view = views
+        .pop()
         .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
     drop(conn);
-    let etag = version_tag(view.recommendation.version, &embeds.tag());
-    json_with_etag(req, &recommendation_dto(view, derivation), Some(etag))
+    let etag = version_tag(view.recommendation.version, &variant);
+    let dto = recommendation_dto(view, derivation);
+    let mut response = json_with_etag(req, &dto, Some(etag))?;
+    language::mark(&mut response, Some(dto.language), preference);
+    Ok(response)
 }
 
 /// List status history

@@ -134,6 +134,8 @@ pub struct Embeds {
     pub milestones: bool,
     pub latest_status_change: bool,
     pub history: bool,
+    /// Every translation of title and text.
+    pub translations: bool,
 }
 
 impl Embeds {
@@ -142,6 +144,7 @@ impl Embeds {
         milestones: false,
         latest_status_change: false,
         history: false,
+        translations: false,
     };
     /// What an edit compares: the supporting agencies alone.
     pub const SUPPORTING: Embeds = Embeds {
@@ -149,12 +152,14 @@ impl Embeds {
         milestones: false,
         latest_status_change: false,
         history: false,
+        translations: false,
     };
     pub const DETAIL_DEFAULT: Embeds = Embeds {
         supporting_agencies: true,
         milestones: true,
         latest_status_change: true,
         history: false,
+        translations: false,
     };
 
     /// Parses `include=a,b`; an empty value means no embeds; absent means `default`.
@@ -165,6 +170,7 @@ impl Embeds {
             milestones: false,
             latest_status_change: false,
             history: false,
+            translations: false,
         };
         for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -172,9 +178,10 @@ impl Embeds {
                 "milestones" => embeds.milestones = true,
                 "latest_status_change" => embeds.latest_status_change = true,
                 "history" if allow_history => embeds.history = true,
+                "translations" => embeds.translations = true,
                 _ => {
                     return Err(format!(
-                        "unknown embed {name:?}; use supporting_agencies, milestones, latest_status_change{}",
+                        "unknown embed {name:?}; use supporting_agencies, milestones, latest_status_change, translations{}",
                         if allow_history { ", history" } else { "" }
                     ));
                 }
@@ -190,6 +197,7 @@ impl Embeds {
             self.milestones,
             self.latest_status_change,
             self.history,
+            self.translations,
         ]
         .iter()
         .map(|b| if *b { '1' } else { '0' })
@@ -248,7 +256,9 @@ mod tests {
         assert!(Embeds::parse(Some("history"), Embeds::LIST_DEFAULT, false).is_err());
         assert!(Embeds::parse(Some("history"), Embeds::DETAIL_DEFAULT, true).is_ok());
         let none = Embeds::parse(Some(""), Embeds::DETAIL_DEFAULT, true).expect("valid");
-        assert_eq!(none.tag(), "0000");
+        assert_eq!(none.tag(), "00000");
+        let all = Embeds::parse(Some("translations"), Embeds::LIST_DEFAULT, false).expect("valid");
+        assert!(all.translations && !all.supporting_agencies);
     }
 }
 

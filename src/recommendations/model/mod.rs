@@ -4,9 +4,10 @@ pub mod listing;
 
 use crate::agencies::model::AgencyBrief;
 use crate::db::schema::{check_ins, milestone_tallies, recommendations, status_changes};
-use crate::domain::{AgencyRole, Health, Priority, Status};
+use crate::domain::{AgencyRole, Health, Language, Priority, Status};
 use crate::milestones::model::Milestone;
 use crate::reports::model::CategoryBrief;
+use crate::translations::model::Shown;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -38,6 +39,8 @@ pub struct Recommendation {
     pub pending_proposal_id: Option<Uuid>,
     /// Its identifier in the system it was imported from, unique within its report.
     pub external_id: Option<String>,
+    /// The language title and text are written in.
+    pub language: Language,
 }
 
 impl Recommendation {
@@ -149,6 +152,8 @@ pub struct RecommendationView {
     /// `None`: not embedded; `Some(None)`: embedded, but there is no change yet.
     pub latest_change: Option<Option<StatusChange>>,
     pub history: Option<Vec<StatusChange>>,
+    /// In which language title and text are shown.
+    pub shown: Shown,
 }
 
 /// A validated status change.

@@ -14,6 +14,7 @@ use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::model::{
     MilestoneTally, RecommendationView, StatusChange, SupportingLink,
 };
+use crate::translations::model::Shown;
 use diesel::prelude::*;
 use diesel::query_dsl::methods;
 use diesel::sql_types::Uuid as SqlUuid;
@@ -134,6 +135,7 @@ pub(super) fn assemble(rows: Vec<BaseRow>, loaded: Embedded) -> Vec<Recommendati
                 recommendation,
                 category,
                 lead_agency,
+                shown: Shown::default(),
             }
         })
         .collect()

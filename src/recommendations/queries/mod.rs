@@ -35,12 +35,14 @@ type LeadAgencyColumns = (
     agencies::code,
     agencies::name,
     agencies::country,
+    agencies::language,
 );
 const LEAD_AGENCY_COLUMNS: LeadAgencyColumns = (
     agencies::id,
     agencies::code,
     agencies::name,
     agencies::country,
+    agencies::language,
 );
 
 type BoxedList<'a> = diesel::dsl::IntoBoxed<

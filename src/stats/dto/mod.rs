@@ -139,6 +139,10 @@ pub struct StatsParams {
     /// and filters are today's. A day after today means today.
     #[param(value_type = Option<NaiveDate>)]
     pub as_of: Option<String>,
+    /// Language to show names in (`en`, `ko`, `ja`), falling back to the original; overrides
+    /// `Accept-Language`.
+    #[param(value_type = Option<crate::domain::Language>)]
+    pub lang: Option<String>,
 }
 
 /// `/stats` as asked: the report alone takes the fast path; filters or `as_of` count the

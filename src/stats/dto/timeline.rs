@@ -66,6 +66,10 @@ pub struct TimelineParams {
     /// Opaque position from a previous page's `next_cursor`.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// Language to show names in (`en`, `ko`, `ja`), falling back to the original; overrides
+    /// `Accept-Language`.
+    #[param(value_type = Option<crate::domain::Language>)]
+    pub lang: Option<String>,
 }
 
 impl TimelineParams {
