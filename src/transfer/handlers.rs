@@ -10,6 +10,7 @@ use super::model::{ImportBatch, ImportOutcome, RowError};
 use super::queries;
 use crate::audit::model::Actor;
 use crate::auth::{AuthUser, ReadAccess};
+use crate::domain::language::Preference;
 use crate::domain::{Derivation, Role, Status};
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
 use crate::events::dto::Representation;
@@ -23,6 +24,7 @@ use crate::recommendations::queries as recommendation_queries;
 use crate::reports::handlers::report_id;
 use crate::reports::model::ReportRef;
 use crate::state::AppState;
+use crate::translations::queries::localize_recommendations;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use diesel_async::AsyncPgConnection;
@@ -72,7 +74,9 @@ pub async fn recommendation_rows(
     };
     let mut items = Vec::new();
     loop {
-        let page = recommendation_queries::list(conn, &query, derivation.today()).await?;
+        let mut page = recommendation_queries::list(conn, &query, derivation.today()).await?;
+        // The originals, and each translation in its own columns.
+        localize_recommendations(conn, &mut page.views, &Preference::default(), true).await?;
         items.extend(
             page.views
                 .into_iter()

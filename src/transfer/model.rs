@@ -2,10 +2,11 @@
 //! export reads.
 
 use crate::agencies::model::AgencyBrief;
-use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
+use crate::domain::{AgencyRole, Health, Language, MilestoneStatus, Priority, Status};
 use crate::milestones::model::Milestone;
 use crate::recommendations::model::{Recommendation, StatusChange};
 use crate::reports::model::{Category, Report};
+use crate::translations::model::Translation;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -144,6 +145,20 @@ pub struct RecommendationImport {
     /// The note and evidence of a status change the import makes.
     pub status_note: Option<String>,
     pub evidence_urls: Vec<String>,
+    /// The language title and text are written in; `None`: the file does not say.
+    pub language: Option<Language>,
+    /// Per language the file covers, its translation (`None`: there is none, so a stored one
+    /// is removed); `None`: the file says nothing of translations.
+    pub translations: Option<Vec<(Language, Option<TranslationImport>)>>,
+}
+
+/// A recommendation's title and text in another language, as a file gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranslationImport {
+    pub title: String,
+    pub text: String,
+    /// `None`: the file does not say (CSV); a changed text is then taken as a person's.
+    pub machine_translated: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -207,4 +222,6 @@ pub struct ReportExport {
     pub history: Option<HashMap<Uuid, Vec<StatusChange>>>,
     /// Every agency the rows above name.
     pub agencies: HashMap<Uuid, AgencyBrief>,
+    /// Per recommendation, its translations by language.
+    pub translations: HashMap<Uuid, Vec<Translation>>,
 }

@@ -10,6 +10,8 @@ use crate::domain::AgencyRole;
 use crate::milestones::model::Milestone;
 use crate::recommendations::model::{Recommendation, StatusChange};
 use crate::reports::model::{Category, Report};
+use crate::translations::model::{Subject, Translation};
+use crate::translations::queries as translations;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
@@ -30,6 +32,8 @@ pub struct Current {
     pub recommendations: Vec<Recommendation>,
     pub supporting: HashMap<Uuid, Vec<(Uuid, AgencyRole)>>,
     pub milestones: HashMap<Uuid, Vec<Milestone>>,
+    /// Per recommendation, its translations by language.
+    pub translations: HashMap<Uuid, Vec<Translation>>,
 }
 
 /// The report with `slug` or `id` and everything below it. Locks in the order every writer
@@ -101,12 +105,21 @@ pub async fn current(
     for m in milestone_rows {
         milestones.entry(m.recommendation_id).or_default().push(m);
     }
+    // Translation writes lock their recommendation first: the locks above cover them.
+    let ids: Vec<Uuid> = recs.iter().map(|r| r.id).collect();
+    let mut loaded = translations::load(conn, Subject::Recommendation, &ids, None).await?;
+    let translations = ids
+        .iter()
+        .map(|id| (*id, loaded.take(*id)))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
     Ok(Current {
         report,
         categories,
         recommendations: recs,
         supporting,
         milestones,
+        translations,
     })
 }
 
@@ -192,5 +205,6 @@ pub async fn export(
         milestones: current.milestones,
         history,
         agencies,
+        translations: current.translations,
     }))
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// Text a spreadsheet would run as a formula, and Korean: both must come back exactly.
 const TRICKY_TITLE: &str = "=HYPERLINK(\"http://x\") 우주협력의 이행계획을 +1";
 
-async fn import(
+pub async fn import(
     app: &TestApp,
     admin: &str,
     query: &str,
@@ -25,7 +25,7 @@ async fn import(
     .await
 }
 
-fn ok(response: &crate::helpers::TestResponse) -> Value {
+pub fn ok(response: &crate::helpers::TestResponse) -> Value {
     assert_eq!(
         response.status,
         200,

@@ -147,6 +147,13 @@ async fn apply(
     write::history(conn, actor.as_ref(), &plan.history, &plan.latest).await?;
     write::milestones(conn, &plan.new_milestones, true).await?;
     write::milestones(conn, &plan.changed_milestones, false).await?;
+    write::translations(
+        conn,
+        actor.as_ref(),
+        &plan.translations,
+        &plan.removed_translations,
+    )
+    .await?;
     let summary = serde_json::json!({
         "format": format,
         "created": plan.created,

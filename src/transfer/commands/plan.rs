@@ -2,14 +2,15 @@
 //! to change, which are unchanged, and every problem found on the way.
 
 use crate::agencies::model::AgencyBrief;
-use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
+use crate::domain::{AgencyRole, Health, Language, MilestoneStatus, Priority, Status};
 use crate::milestones::model::Milestone;
 use crate::recommendations::model::Recommendation;
 use crate::transfer::model::{
     AgencyImport, CategoryImport, HistoryImport, KindCounts, MilestoneImport, RecommendationImport,
-    ReportFields, RowError, SourceFormat,
+    ReportFields, RowError, SourceFormat, TranslationImport,
 };
 use crate::transfer::queries::Current;
+use crate::translations::model::Translation;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -29,6 +30,7 @@ pub struct RecommendationRow {
     pub lead_agency_id: Option<Uuid>,
     pub priority: Option<Priority>,
     pub target_on: Option<NaiveDate>,
+    pub language: Language,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +92,9 @@ pub struct ReportPlan {
     pub latest: Vec<(Uuid, Uuid, Option<DateTime<Utc>>)>,
     pub new_milestones: Vec<MilestoneRow>,
     pub changed_milestones: Vec<MilestoneRow>,
+    /// Translations to write (new or changed), and to remove.
+    pub translations: Vec<(Uuid, Language, TranslationImport)>,
+    pub removed_translations: Vec<(Uuid, Language)>,
     pub created: KindCounts,
     pub updated: KindCounts,
     pub unchanged: KindCounts,
@@ -300,6 +305,7 @@ impl ReportPlanner<'_> {
             recommendations: stored,
             mut supporting,
             mut milestones,
+            mut translations,
             ..
         } = current;
         let by_code: HashMap<&str, usize> = stored
@@ -419,6 +425,7 @@ impl ReportPlanner<'_> {
                     let stored = &stored[i];
                     let old_support = supporting.remove(&stored.id).unwrap_or_default();
                     let old_milestones = milestones.remove(&stored.id).unwrap_or_default();
+                    let old_translations = translations.remove(&stored.id).unwrap_or_default();
                     self.update(
                         plan,
                         stored,
@@ -426,9 +433,8 @@ impl ReportPlanner<'_> {
                         category_id,
                         lead,
                         support,
-                        old_support,
+                        (old_support, old_milestones, old_translations),
                         wanted_milestones,
-                        old_milestones,
                     );
                 }
                 None => {
@@ -462,6 +468,8 @@ impl ReportPlanner<'_> {
         position: i32,
     ) {
         let id = Uuid::new_v4();
+        let language = rec.language.unwrap_or(Language::En);
+        self.translations(plan, id, language, &rec, Vec::new());
         let health = rec.health.flatten().filter(|_| rec.status.takes_health());
         match rec.history {
             Some(history) if !history.is_empty() => {
@@ -491,6 +499,7 @@ impl ReportPlanner<'_> {
         plan.created.recommendations += 1;
         plan.created_codes.push(rec.code.clone());
         plan.new_recommendations.push(RecommendationRow {
+            language,
             id,
             category_id,
             external_id: rec.external_id.flatten(),
@@ -515,9 +524,12 @@ impl ReportPlanner<'_> {
         category_id: Uuid,
         lead: Option<Option<Uuid>>,
         support: Option<Vec<(Uuid, AgencyRole)>>,
-        mut old_support: Vec<(Uuid, AgencyRole)>,
+        (mut old_support, old_milestones, old_translations): (
+            Vec<(Uuid, AgencyRole)>,
+            Vec<Milestone>,
+            Vec<Translation>,
+        ),
         wanted_milestones: Option<Vec<(MilestoneImport, Option<Uuid>)>>,
-        old_milestones: Vec<Milestone>,
     ) {
         let row = rec.row;
         let health = rec
@@ -554,6 +566,7 @@ impl ReportPlanner<'_> {
             lead_agency_id: lead.unwrap_or(stored.lead_agency_id),
             priority: rec.priority.unwrap_or(stored.priority),
             target_on: rec.target_on.unwrap_or(stored.target_on),
+            language: rec.language.unwrap_or(stored.language),
         };
         let fields_changed = new.category_id != stored.category_id
             || new.code != stored.code
@@ -565,7 +578,10 @@ impl ReportPlanner<'_> {
             || new.health != stored.health
             || new.lead_agency_id != stored.lead_agency_id
             || new.priority != stored.priority
-            || new.target_on != stored.target_on;
+            || new.target_on != stored.target_on
+            || new.language != stored.language;
+        let translations_changed =
+            self.translations(plan, stored.id, new.language, &rec, old_translations);
         let support_changed = match support {
             None => false,
             Some(mut wanted) => {
@@ -627,7 +643,7 @@ impl ReportPlanner<'_> {
             plan.latest.push((stored.id, entry.id, None));
             plan.history.push(entry);
         }
-        if fields_changed || support_changed || milestones_changed {
+        if fields_changed || support_changed || milestones_changed || translations_changed {
             plan.updated.recommendations += 1;
             plan.updated_codes.push(rec.code);
             if fields_changed {
@@ -638,6 +654,53 @@ impl ReportPlanner<'_> {
         } else {
             plan.unchanged.recommendations += 1;
         }
+    }
+
+    /// Plans the file's translations of recommendation `id` (original in `language`) against
+    /// `stored`; true when any changes.
+    fn translations(
+        &mut self,
+        plan: &mut ReportPlan,
+        id: Uuid,
+        language: Language,
+        rec: &RecommendationImport,
+        stored: Vec<Translation>,
+    ) -> bool {
+        let mut changed = false;
+        let mut kept: Vec<Language> = stored.iter().map(|t| t.language).collect();
+        for (l, wanted) in rec.translations.iter().flatten() {
+            let old = stored.iter().find(|t| t.language == *l);
+            match (old, wanted) {
+                (None, None) => {}
+                (Some(_), None) => {
+                    kept.retain(|k| k != l);
+                    plan.removed_translations.push((id, *l));
+                    changed = true;
+                }
+                (old, Some(w)) => {
+                    let same = old.is_some_and(|o| {
+                        o.title == w.title
+                            && o.body == w.text
+                            && w.machine_translated
+                                .is_none_or(|m| m == o.machine_translated)
+                    });
+                    if !same {
+                        plan.translations.push((id, *l, w.clone()));
+                        kept.push(*l);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if kept.contains(&language) {
+            let column = self.format.column("language");
+            self.error(
+                rec.row,
+                &column,
+                format!("there is a translation into {language}: remove it with the change"),
+            );
+        }
+        changed
     }
 
     /// The status change an import makes: from `from` to the file's status, today.

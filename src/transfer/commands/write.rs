@@ -3,7 +3,8 @@
 
 use super::plan::{HistoryRow, MilestoneRow, NewAgencyRow, RecommendationRow, ReportPlan};
 use crate::audit::model::Actor;
-use crate::transfer::model::ReportFields;
+use crate::domain::Language;
+use crate::transfer::model::{ReportFields, TranslationImport};
 use diesel::QueryResult;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel::sql_types::{Array, Bool, Date, Integer, Nullable, Text, Timestamptz};
@@ -98,23 +99,23 @@ async fn report_row(
 
 const INSERT_RECOMMENDATIONS: &str = "\
 INSERT INTO recommendations (id, report_id, category_id, code, external_id, position, title, \
-    body, status, health, lead_agency_id, priority, target_on) \
+    body, status, health, lead_agency_id, priority, target_on, language) \
 SELECT u.id, $13, u.category_id, u.code, u.external_id, u.position, u.title, u.body, u.status, \
-    u.health, u.lead, u.priority, u.target_on \
+    u.health, u.lead, u.priority, u.target_on, u.language \
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], \
-    $8::text[], $9::text[], $10::uuid[], $11::text[], $12::date[]) \
+    $8::text[], $9::text[], $10::uuid[], $11::text[], $12::date[], $14::text[]) \
     AS u(id, category_id, code, external_id, position, title, body, status, health, lead, \
-    priority, target_on)";
+    priority, target_on, language)";
 
 const UPDATE_RECOMMENDATIONS: &str = "\
 UPDATE recommendations r SET category_id = u.category_id, code = u.code, \
     external_id = u.external_id, position = u.position, title = u.title, body = u.body, \
     status = u.status, health = u.health, lead_agency_id = u.lead, priority = u.priority, \
-    target_on = u.target_on, version = r.version + 1, updated_at = now() \
+    target_on = u.target_on, language = u.language, version = r.version + 1, updated_at = now() \
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], \
-    $8::text[], $9::text[], $10::uuid[], $11::text[], $12::date[]) \
+    $8::text[], $9::text[], $10::uuid[], $11::text[], $12::date[], $14::text[]) \
     AS u(id, category_id, code, external_id, position, title, body, status, health, lead, \
-    priority, target_on) \
+    priority, target_on, language) \
 WHERE r.id = u.id AND r.report_id = $13";
 
 pub async fn recommendations(
@@ -160,8 +161,71 @@ pub async fn recommendations(
             )
             .bind::<Array<Nullable<Date>>, _>(chunk.iter().map(|r| r.target_on).collect::<Vec<_>>())
             .bind::<SqlUuid, _>(report_id)
+            .bind::<Array<Text>, _>(
+                chunk
+                    .iter()
+                    .map(|r| r.language.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .execute(conn)
             .await?;
+    }
+    Ok(())
+}
+
+/// Writes new and changed translations (by the importer), then removes those the file drops.
+pub async fn translations(
+    conn: &mut AsyncPgConnection,
+    actor: Option<&Actor<'_>>,
+    put: &[(Uuid, Language, TranslationImport)],
+    removed: &[(Uuid, Language)],
+) -> QueryResult<()> {
+    for chunk in put.chunks(CHUNK) {
+        diesel::sql_query(
+            "INSERT INTO recommendation_translations AS t (subject_id, language, title, body, \
+             machine_translated, author_id, author_email) \
+             SELECT u.*, $6, $7 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], \
+             $5::bool[]) AS u \
+             ON CONFLICT (subject_id, language) DO UPDATE SET title = EXCLUDED.title, \
+             body = EXCLUDED.body, machine_translated = EXCLUDED.machine_translated, \
+             author_id = EXCLUDED.author_id, author_email = EXCLUDED.author_email, \
+             updated_at = now()",
+        )
+        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|(id, _, _)| *id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(chunk.iter().map(|(_, l, _)| l.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            chunk
+                .iter()
+                .map(|(_, _, t)| t.title.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            chunk
+                .iter()
+                .map(|(_, _, t)| t.text.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Bool>, _>(
+            chunk
+                .iter()
+                .map(|(_, _, t)| t.machine_translated.unwrap_or(false))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Nullable<SqlUuid>, _>(actor.map(|a| a.id))
+        .bind::<Nullable<Text>, _>(actor.map(|a| a.email))
+        .execute(conn)
+        .await?;
+    }
+    for chunk in removed.chunks(CHUNK) {
+        diesel::sql_query(
+            "DELETE FROM recommendation_translations t \
+             USING unnest($1::uuid[], $2::text[]) AS u(id, language) \
+             WHERE t.subject_id = u.id AND t.language = u.language",
+        )
+        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(chunk.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>())
+        .execute(conn)
+        .await?;
     }
     Ok(())
 }

@@ -2,18 +2,19 @@
 //! existing report. Headers match without regard to case or order; the export's derived
 //! columns (id, progress, version, …) are accepted and ignored, any other column is an error.
 
-use crate::domain::{AgencyRole, Health, Priority, Status};
+use crate::domain::{AgencyRole, Health, Language, Priority, Status};
 use crate::http::csv::unescape_cell;
 use crate::http::validate::{Checks, EXTERNAL_ID_MAX, TEXT_MAX, TITLE_MAX};
 use crate::reports::model::ReportRef;
 use crate::transfer::model::{
     ImportBatch, RecommendationImport, ReportImport, ReportTarget, RowError, SourceFormat,
+    TranslationImport,
 };
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
 /// Columns an import reads.
-const WRITABLE: [&str; 11] = [
+const WRITABLE: [&str; 18] = [
     "code",
     "external_id",
     "category",
@@ -25,6 +26,13 @@ const WRITABLE: [&str; 11] = [
     "target_on",
     "lead_agency_code",
     "supporting_agency_codes",
+    "language",
+    "title_en",
+    "text_en",
+    "title_ko",
+    "text_ko",
+    "title_ja",
+    "text_ja",
 ];
 
 /// Columns the export derives: read past.
@@ -214,6 +222,8 @@ fn read_row(
             "only open, assessed statuses (not_started, in_progress, stalled) take a health".into(),
         );
     }
+    let language = optional::<Language>(cell("language"), "language", &mut fail).flatten();
+    let translations = translations(&cell, language, &mut fail);
     if errors.len() > before {
         return None;
     }
@@ -235,7 +245,52 @@ fn read_row(
         history: None,
         status_note: None,
         evidence_urls: Vec::new(),
+        language,
+        translations,
     })
+}
+
+/// The `title_ko`, `text_ko`, … columns: a title makes a translation, an empty one says
+/// there is none; `None` when the file has no such columns.
+fn translations<'a>(
+    cell: &impl Fn(&str) -> Option<&'a str>,
+    original: Option<Language>,
+    fail: &mut impl FnMut(&str, String),
+) -> Option<Vec<(Language, Option<TranslationImport>)>> {
+    let mut found = Vec::new();
+    for &language in Language::ALL {
+        let (title_column, text_column) = (format!("title_{language}"), format!("text_{language}"));
+        let Some(title) = cell(&title_column).map(str::trim) else {
+            continue;
+        };
+        let text = cell(&text_column).unwrap_or("").trim();
+        if title.is_empty() {
+            if !text.is_empty() {
+                fail(&title_column, "a translated text needs its title".into());
+            }
+            found.push((language, None));
+            continue;
+        }
+        let mut checks = Checks::new();
+        checks
+            .text(&title_column, title, 1, TITLE_MAX)
+            .text(&text_column, text, 0, TEXT_MAX)
+            .fail_if(
+                original.unwrap_or(Language::En) == language,
+                &title_column,
+                format!("the original is in {language}: leave its translation empty"),
+            );
+        for problem in checks.into_errors() {
+            fail(&problem.field, problem.message);
+        }
+        let translation = TranslationImport {
+            title: title.to_owned(),
+            text: text.to_owned(),
+            machine_translated: None,
+        };
+        found.push((language, Some(translation)));
+    }
+    (!found.is_empty()).then_some(found)
 }
 
 /// An optional closed-set cell: `None` without the column, `Some(None)` when empty.

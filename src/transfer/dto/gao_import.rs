@@ -241,6 +241,8 @@ fn read_row(
         history: None,
         status_note: (!comments.is_empty()).then(|| truncate(comments, 10_000)),
         evidence_urls: vec![product_page(slug)],
+        language: None,
+        translations: None,
     })
 }
 

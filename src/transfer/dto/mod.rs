@@ -9,9 +9,9 @@ pub mod tables;
 use super::model::{
     AgencyImport, CategoryImport, HistoryImport, ImportBatch, ImportOutcome, KindCounts,
     MilestoneImport, RecommendationImport, ReportExport, ReportFields, ReportImport, ReportTarget,
-    RowError, SourceFormat,
+    RowError, SourceFormat, TranslationImport,
 };
-use crate::domain::{AgencyRole, Health, MilestoneStatus, Priority, Status};
+use crate::domain::{AgencyRole, Health, Language, MilestoneStatus, Priority, Status};
 use crate::http::validate::{Checks, EXTERNAL_ID_MAX, NOTE_MAX, TEXT_MAX, TITLE_MAX};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -148,6 +148,28 @@ pub struct DocumentRecommendation {
     /// Its status history, oldest first (read only when the import creates it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<DocumentStatusChange>>,
+    /// The language title and text are written in (default `en`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+    /// Title and text in other languages (absent: left as they are; given: exactly these).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<DocumentTranslation>>,
+}
+
+/// A recommendation's title and text in another language.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentTranslation {
+    /// The language.
+    pub language: Language,
+    /// Title.
+    pub title: String,
+    /// Full text.
+    #[serde(default)]
+    pub text: String,
+    /// Whether a machine made it.
+    #[serde(default)]
+    pub machine_translated: bool,
 }
 
 /// A milestone.
@@ -400,6 +422,7 @@ pub fn report_document(export: ReportExport) -> ReportDocument {
         mut milestones,
         mut history,
         agencies,
+        mut translations,
     } = export;
     let code_of = |id: &Uuid| agencies.get(id).map(|a| a.code.clone());
     let category_slug: std::collections::HashMap<Uuid, String> =
@@ -475,6 +498,20 @@ pub fn report_document(export: ReportExport) -> ReportDocument {
                 position: Some(r.position),
                 milestones: Some(ms),
                 history: changes,
+                language: Some(r.language),
+                translations: Some(
+                    translations
+                        .remove(&r.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| DocumentTranslation {
+                            language: t.language,
+                            title: t.title,
+                            text: t.body,
+                            machine_translated: t.machine_translated,
+                        })
+                        .collect(),
+                ),
             }
         })
         .collect();
@@ -613,6 +650,8 @@ fn blame(row: usize, text: &str, error: &serde_json::Error) -> RowError {
             "position" => read::<Option<i32>>(v).err(),
             "code" | "category" | "title" | "text" => read::<String>(v).err(),
             "external_id" | "lead_agency" => read::<Option<String>>(v).err(),
+            "language" => read::<Option<Language>>(v).err(),
+            "translations" => read::<Option<Vec<DocumentTranslation>>>(v).err(),
             _ => Some(serde::de::Error::custom(
                 "is not a field of a recommendation",
             )),
@@ -796,10 +835,39 @@ fn document_recommendation(
             "its last change must end in the recommendation's status",
         );
     }
+    let original = rec.language.unwrap_or(Language::En);
+    let mut languages = HashSet::new();
+    for (i, t) in rec.translations.iter().flatten().enumerate() {
+        let at = |f: &str| format!("/translations/{i}/{f}");
+        c.text(&at("title"), t.title.trim(), 1, TITLE_MAX)
+            .text(&at("text"), &t.text, 0, TEXT_MAX)
+            .fail_if(
+                t.language == original || !languages.insert(t.language),
+                &at("language"),
+                "must differ from the original's language and appear once",
+            );
+    }
     if !checks.into_errors(errors) {
         return None;
     }
+    let translations = rec.translations.map(|list| {
+        Language::ALL
+            .iter()
+            .filter(|&&l| l != original)
+            .map(|&l| {
+                let given = list.iter().find(|t| t.language == l);
+                let translation = given.map(|t| TranslationImport {
+                    title: t.title.trim().to_owned(),
+                    text: t.text.clone(),
+                    machine_translated: Some(t.machine_translated),
+                });
+                (l, translation)
+            })
+            .collect()
+    });
     Some(RecommendationImport {
+        language: rec.language,
+        translations,
         row,
         external_id: Some(rec.external_id.map(|e| e.trim().to_owned())),
         title: rec.title.trim().to_owned(),
