@@ -173,6 +173,8 @@ pub async fn load(conn: &mut AsyncPgConnection, derivation: Derivation) -> anyho
                 milestones: Some(milestones(n, lead, support, today)),
                 history: None,
                 code,
+                language: None,
+                translations: None,
             });
         }
     }

@@ -3,13 +3,16 @@
 
 pub mod demo;
 
+use crate::agencies::commands::bump_recommendations_of;
 use crate::agencies::model::NewAgency;
 use crate::db::schema::{agencies, categories, recommendations, reports};
+use crate::domain::Language;
 use crate::recommendations::model::NewRecommendation;
 use crate::reports::model::{NewCategory, NewReport};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -57,6 +60,9 @@ pub struct SeedAgency {
     pub name: String,
     pub country: String,
     pub parent: Option<String>,
+    /// Its official names in other languages.
+    #[serde(default)]
+    pub names: BTreeMap<Language, String>,
 }
 
 /// What one seeding run inserted.
@@ -184,6 +190,7 @@ async fn insert_agencies(conn: &mut AsyncPgConnection, seed: &[SeedAgency]) -> Q
         .await?
         .into_iter()
         .collect();
+    let existing: Vec<Uuid> = ids.values().copied().collect();
     let mut inserted = 0;
     for agency in seed {
         if ids.contains_key(&agency.code) {
@@ -203,7 +210,46 @@ async fn insert_agencies(conn: &mut AsyncPgConnection, seed: &[SeedAgency]) -> Q
         ids.insert(agency.code.clone(), id);
         inserted += 1;
     }
+    for agency in seed {
+        if let Some(&id) = ids.get(&agency.code) {
+            insert_names(conn, id, &agency.names, existing.contains(&id)).await?;
+        }
+    }
     Ok(inserted)
+}
+
+/// Adds the official names an agency lacks. The representation of an agency that existed
+/// before (and of every recommendation it takes part in) then has a new version, as after
+/// any translation.
+async fn insert_names(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    names: &BTreeMap<Language, String>,
+    existed: bool,
+) -> QueryResult<()> {
+    let mut added = 0;
+    for (language, name) in names {
+        added += diesel::sql_query(
+            "INSERT INTO agency_translations (subject_id, language, title) \
+             SELECT $1, $2, $3 FROM agencies WHERE id = $1 AND language <> $2 \
+             ON CONFLICT (subject_id, language) DO NOTHING",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::Text, _>(language.as_str())
+        .bind::<diesel::sql_types::Text, _>(name)
+        .execute(conn)
+        .await?;
+    }
+    if added > 0 && existed {
+        diesel::sql_query(
+            "UPDATE agencies SET version = version + 1, updated_at = now() WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(conn)
+        .await?;
+        bump_recommendations_of(conn, id).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
