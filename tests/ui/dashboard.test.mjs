@@ -293,3 +293,17 @@ test('reading needs no sign-in and shows no forms; a viewer gets none either', a
   assert.match(await tab.page.$eval('main', (el) => el.textContent), /Your role \(viewer\) reads only/);
   await tab.page.close();
 });
+
+test('pages follow the browser\'s language for the data: Korean names and titles, marked with lang', async () => {
+  const tab = await open(browser);
+  await tab.page.setExtraHTTPHeaders({ 'Accept-Language': 'ko-KR,ko;q=0.9,en;q=0.8' });
+  await visit(tab, '/agencies');
+  const kasa = await tab.page.$eval('tr[data-code="KR-KASA"] td[lang]', (el) => [el.textContent, el.lang]);
+  assert.deepEqual(kasa, ['우주항공청', 'ko']);
+  const english = await tab.page.$eval('tr[data-code="US-DOS"] td[lang]', (el) => el.lang);
+  assert.equal(english, 'en', 'an agency without a Korean name keeps its English one, marked en');
+  await visit(tab, '/agencies/KR-KASA');
+  assert.equal(await tab.page.$eval('h1', (el) => el.textContent), '우주항공청');
+  assert.deepEqual(tab.problems.console, []);
+  await tab.page.close();
+});

@@ -14,7 +14,7 @@ export async function renderList(main, _args, query) {
   const rows = shown.map((a) =>
     h('tr', { 'data-code': a.code },
       h('th', { scope: 'row' }, h('a', { href: `/agencies/${encodeURIComponent(a.code)}`, text: a.code })),
-      h('td', { text: a.name }),
+      h('td', { text: a.name, lang: a.language }),
       h('td', { text: countryLabel(a.country) }),
       h('td', { class: 'num', text: String(a.counts.recommendations_led) }),
       h('td', { class: 'num', text: String(a.counts.recommendations_supported) }),
@@ -93,7 +93,7 @@ export async function renderOne(main, [code]) {
   await Promise.all([led.ready, all.ready, milestones.ready]);
   fill(main,
     h('p', { class: 'crumbs' }, h('a', { href: '/agencies', text: 'Agencies' }), ` / ${agency.code}`),
-    h('h1', { text: agency.name }),
+    h('h1', { text: agency.name, lang: agency.language }),
     h('p', { class: 'muted', text: `${agency.code} · ${countryLabel(agency.country)}` }),
     h('div', { class: 'summary' }, [
       ['recommendations_led', 'leads'], ['recommendations_supported', 'supports'], ['open_milestones', 'open milestones'], ['overdue_milestones', 'overdue'],

@@ -31,7 +31,7 @@ function view(main, data) {
     return h(
       'article',
       { class: 'report-card', 'data-report': report.slug },
-      h('h3', {}, h('a', { href, text: report.title })),
+      h('h3', {}, h('a', { href, text: report.title, lang: report.language })),
       h('p', { class: 'muted', text: [report.publisher, `${stats.recommendations} recommendations`].filter(Boolean).join(' · ') }),
       progress(stats.progress, `Progress of ${report.title}`),
       stackedBar(stats.by_status, `${report.title} by status`),

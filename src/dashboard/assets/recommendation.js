@@ -105,12 +105,12 @@ function details(data) {
   );
   return [
     h('p', { class: 'crumbs' }, h('a', { href: '/', text: 'Overview' }), ' / ', h('a', { href: `/reports/${encodeURIComponent(report.slug)}`, text: report.title }), ` / ${rec.code}`),
-    h('h1', {}, h('span', { class: 'code', text: rec.code }), ' ', rec.title),
+    h('h1', {}, h('span', { class: 'code', text: rec.code }), ' ', h('span', { text: rec.title, lang: rec.language })),
     h('p', { class: 'badges', id: 'current-status' }, statusBadge(rec.status), ' ', healthBadge(rec.health), ' ', rec.priority ? h('span', { class: 'badge', text: `${rec.priority} priority` }) : null,
       rec.pending_proposal ? h('span', { class: 'badge', text: 'closure awaiting review' }) : null),
     h('div', { class: 'columns' },
       section('Recommendation',
-        h('p', { class: 'rec-text', text: rec.text }),
+        h('p', { class: 'rec-text', text: rec.text, lang: rec.language }),
         h('dl', { class: 'facts' },
           h('dt', { text: 'Category' }), h('dd', { text: rec.category ? rec.category.name : '—' }),
           h('dt', { text: 'Target date' }), h('dd', {}, day(rec.target_on)),

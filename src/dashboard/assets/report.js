@@ -81,7 +81,7 @@ function recommendationRows(items) {
   return items.map((r) =>
     h('tr', { 'data-code': r.code },
       h('th', { scope: 'row' }, h('a', { href: `/recommendations/${r.id}`, text: r.code })),
-      h('td', { text: r.title }),
+      h('td', { text: r.title, lang: r.language }),
       h('td', { text: r.category ? r.category.name : '' }),
       h('td', {}, statusBadge(r.status), ' ', healthBadge(r.health)),
       h('td', { text: r.lead_agency ? r.lead_agency.code : '—' }),
@@ -166,7 +166,7 @@ function view(main, data, agencies, filters, apply) {
   fill(
     main,
     h('p', { class: 'crumbs' }, h('a', { href: '/', text: 'Overview' }), ' / ', report.slug),
-    h('h1', { text: report.title }),
+    h('h1', { text: report.title, lang: report.language }),
     h('p', { class: 'muted', text: [report.publisher, report.published_on].filter(Boolean).join(' · ') }),
     reportTabs(report, 'Summary'),
     filterForm(report, agencies, filters, apply),
