@@ -9,6 +9,8 @@ use crate::domain::scope::{OutOfScope, Reach, WriteScope};
 use crate::error::ApiError;
 use crate::events::commands::record as record_event;
 use crate::events::model::{EventType, NewEvent, Represent};
+use crate::translations::model::Subject;
+use crate::translations::queries::has_translation;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -78,6 +80,11 @@ pub async fn update(
             .ok_or_else(|| ApiError::not_found("agency", id))?;
         if current.version != expected {
             return Err(ApiError::PreconditionFailed);
+        }
+        if let Some(language) = changes.language
+            && has_translation(conn, Subject::Agency, id, language).await?
+        {
+            return Err(ApiError::Conflict(Subject::Agency.language_taken(language)));
         }
         if let Some(Some(parent)) = changes.parent_id {
             if parent == id || queries::ancestors(conn, parent).await?.contains(&id) {

@@ -138,6 +138,8 @@ pub struct CreateAgencyRequest {
     pub country: String,
     /// The agency it belongs to.
     pub parent_id: Option<Uuid>,
+    /// The language the name is written in: `en` (default), `ko` or `ja`.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<CreateAgencyRequest> for NewAgency {
@@ -155,6 +157,7 @@ impl TryFrom<CreateAgencyRequest> for NewAgency {
             code: body.code,
             country: body.country,
             parent_id: body.parent_id,
+            language: body.language.unwrap_or(Language::En),
         })
     }
 }
@@ -180,6 +183,8 @@ pub struct UpdateAgencyRequest {
     #[serde(default, deserialize_with = "crate::http::validate::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
+    /// The language the name is written in; 409 while a translation into it exists.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<UpdateAgencyRequest> for AgencyChanges {
@@ -200,6 +205,7 @@ impl TryFrom<UpdateAgencyRequest> for AgencyChanges {
             name: body.name.map(|n| n.trim().to_owned()),
             country: body.country,
             parent_id: body.parent_id,
+            language: body.language,
         })
     }
 }

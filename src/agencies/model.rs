@@ -40,6 +40,7 @@ pub struct NewAgency {
     pub name: String,
     pub country: String,
     pub parent_id: Option<Uuid>,
+    pub language: Language,
 }
 
 /// A validated PATCH (`None` leaves alone, `Some(None)` clears the parent).
@@ -50,6 +51,7 @@ pub struct AgencyChanges {
     pub name: Option<String>,
     pub country: Option<String>,
     pub parent_id: Option<Option<Uuid>>,
+    pub language: Option<Language>,
 }
 
 /// An agency named by id or by code (codes are upper case).

@@ -8,9 +8,12 @@ use super::queries;
 use crate::audit::commands::{record, snapshot};
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{categories, reports};
+use crate::domain::Language;
 use crate::error::ApiError;
 use crate::events::commands::record as record_event;
 use crate::events::model::{EventType, NewEvent, Represent};
+use crate::translations::model::Subject;
+use crate::translations::queries::has_translation;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -33,6 +36,7 @@ pub async fn create(
             .iter()
             .enumerate()
             .map(|(i, (slug, name))| NewCategory {
+                language: report.language,
                 report_id: report.id,
                 slug,
                 name,
@@ -91,6 +95,11 @@ pub async fn update(
         if before.version != expected {
             return Err(ApiError::PreconditionFailed);
         }
+        if let Some(language) = changes.language
+            && has_translation(conn, Subject::Report, id, language).await?
+        {
+            return Err(ApiError::Conflict(Subject::Report.language_taken(language)));
+        }
         let updated: Report = diesel::update(reports::table.find(id))
             .set((
                 changes,
@@ -137,7 +146,14 @@ pub async fn create_category(
     represent: &dyn Represent,
 ) -> Result<(Category, i64), ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        lock_report(conn, report_id).await?;
+        let report_language: Language = reports::table
+            .find(report_id)
+            .select(reports::language)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("report", report_id))?;
         let position = match input.position {
             Some(p) => p,
             None => categories::table
@@ -149,6 +165,7 @@ pub async fn create_category(
         };
         let category: Category = diesel::insert_into(categories::table)
             .values(NewCategory {
+                language: input.language.unwrap_or(report_language),
                 report_id,
                 slug: &input.slug,
                 name: &input.name,
@@ -201,6 +218,13 @@ pub async fn update_category(
             .ok_or_else(|| ApiError::not_found("category", id))?;
         if before.version != expected {
             return Err(ApiError::PreconditionFailed);
+        }
+        if let Some(language) = changes.language
+            && has_translation(conn, Subject::Category, id, language).await?
+        {
+            return Err(ApiError::Conflict(
+                Subject::Category.language_taken(language),
+            ));
         }
         let updated: Category = diesel::update(categories::table.find(id))
             .set((

@@ -212,6 +212,8 @@ pub struct CreateReportRequest {
     /// Categories in order.
     #[serde(default)]
     pub categories: Vec<NewCategoryInput>,
+    /// The language title, summary and category names are written in: `en` (default), `ko` or `ja`.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<CreateReportRequest> for ReportInput {
@@ -256,6 +258,7 @@ impl TryFrom<CreateReportRequest> for ReportInput {
                 .map(|c| (c.slug, c.name.trim().to_owned()))
                 .collect(),
             report: NewReport {
+                language: body.language.unwrap_or(Language::En),
                 title: body.title.trim().to_owned(),
                 publisher: body.publisher.trim().to_owned(),
                 slug: body.slug,
@@ -306,6 +309,8 @@ pub struct UpdateReportRequest {
     pub summary: Option<String>,
     /// true: an analyst's move to a closed status becomes a proposal a reviewer approves.
     pub review_closures: Option<bool>,
+    /// The language title and summary are written in; 409 while a translation into it exists.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<UpdateReportRequest> for ReportChanges {
@@ -337,6 +342,7 @@ impl TryFrom<UpdateReportRequest> for ReportChanges {
             source_url: body.source_url,
             summary: body.summary,
             review_closures: body.review_closures,
+            language: body.language,
         })
     }
 }
@@ -377,6 +383,8 @@ pub struct CreateRecommendationRequest {
         pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
     )]
     pub external_id: Option<String>,
+    /// The language title and text are written in: `en` (default), `ko` or `ja`.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
@@ -408,6 +416,7 @@ impl TryFrom<CreateRecommendationRequest> for NewRecommendationInput {
             external_id: body.external_id.map(|e| e.trim().to_owned()),
             body: body.text,
             position: body.position,
+            language: body.language.unwrap_or(Language::En),
         })
     }
 }
@@ -450,6 +459,8 @@ pub struct CreateCategoryRequest {
     /// Order within the report (default: after the last one).
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// The language the name is (default: the report's) written in: `en` (default), `ko` or `ja`.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<CreateCategoryRequest> for CategoryInput {
@@ -466,6 +477,7 @@ impl TryFrom<CreateCategoryRequest> for CategoryInput {
             slug: body.slug,
             name: body.name.trim().to_owned(),
             position: body.position,
+            language: body.language,
         })
     }
 }
@@ -488,6 +500,8 @@ pub struct UpdateCategoryRequest {
     /// Order within the report.
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// The language the name is written in; 409 while a translation into it exists.
+    pub language: Option<Language>,
 }
 
 impl TryFrom<UpdateCategoryRequest> for CategoryChanges {
@@ -507,6 +521,7 @@ impl TryFrom<UpdateCategoryRequest> for CategoryChanges {
             slug: body.slug,
             name: body.name.map(|n| n.trim().to_owned()),
             position: body.position,
+            language: body.language,
         })
     }
 }

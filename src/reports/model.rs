@@ -30,6 +30,7 @@ pub struct Report {
 #[derive(Debug, Clone, Default, AsChangeset, serde::Serialize)]
 #[diesel(table_name = reports)]
 pub struct ReportChanges {
+    pub language: Option<Language>,
     pub slug: Option<String>,
     pub title: Option<String>,
     pub publisher: Option<String>,
@@ -42,6 +43,7 @@ pub struct ReportChanges {
 #[derive(Debug, Clone, Insertable, serde::Serialize)]
 #[diesel(table_name = reports)]
 pub struct NewReport {
+    pub language: Language,
     pub slug: String,
     pub title: String,
     pub publisher: String,
@@ -75,6 +77,7 @@ pub struct Category {
 /// A validated new category; `None` puts it after the last.
 #[derive(Debug, Clone)]
 pub struct CategoryInput {
+    pub language: Option<Language>,
     pub slug: String,
     pub name: String,
     pub position: Option<i32>,
@@ -84,6 +87,7 @@ pub struct CategoryInput {
 #[derive(Debug, Clone, Default, AsChangeset, serde::Serialize)]
 #[diesel(table_name = categories)]
 pub struct CategoryChanges {
+    pub language: Option<Language>,
     pub slug: Option<String>,
     pub name: Option<String>,
     pub position: Option<i32>,
@@ -102,6 +106,7 @@ pub struct CategoryBrief {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = categories)]
 pub struct NewCategory<'a> {
+    pub language: Language,
     pub report_id: Uuid,
     pub slug: &'a str,
     pub name: &'a str,

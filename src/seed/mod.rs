@@ -131,6 +131,7 @@ async fn insert(conn: &mut AsyncPgConnection, data: &SeedData) -> QueryResult<Se
     }
     let report_id: Uuid = diesel::insert_into(reports::table)
         .values(NewReport {
+            language: Language::En,
             slug: data.report.slug.clone(),
             title: data.report.title.clone(),
             publisher: data.report.publisher.clone(),
@@ -146,6 +147,7 @@ async fn insert(conn: &mut AsyncPgConnection, data: &SeedData) -> QueryResult<Se
     for (category_position, category) in data.categories.iter().enumerate() {
         let category_id: Uuid = diesel::insert_into(categories::table)
             .values(NewCategory {
+                language: Language::En,
                 report_id,
                 slug: &category.slug,
                 name: &category.name,
@@ -164,6 +166,7 @@ async fn insert(conn: &mut AsyncPgConnection, data: &SeedData) -> QueryResult<Se
             .map(|(rec, code)| {
                 position += 1;
                 NewRecommendation {
+                    language: Language::En,
                     report_id,
                     category_id,
                     code,
@@ -199,6 +202,7 @@ async fn insert_agencies(conn: &mut AsyncPgConnection, seed: &[SeedAgency]) -> Q
         let parent_id = agency.parent.as_ref().and_then(|p| ids.get(p).copied());
         let id: Uuid = diesel::insert_into(agencies::table)
             .values(NewAgency {
+                language: Language::En,
                 code: agency.code.clone(),
                 name: agency.name.clone(),
                 country: agency.country.clone(),

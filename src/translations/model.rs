@@ -39,6 +39,14 @@ impl Subject {
         }
     }
 
+    /// Why its original cannot be marked `language`: a translation says that language already.
+    pub fn language_taken(self, language: Language) -> String {
+        format!(
+            "the {} has a {language} translation: delete it before marking the original {language}",
+            self.name()
+        )
+    }
+
     /// The table of the subjects themselves.
     pub fn parent_table(self) -> &'static str {
         match self {

@@ -255,3 +255,13 @@ pub async fn names(
         })
         .collect())
 }
+
+/// Whether `subject` `id` has a translation into `language`.
+pub async fn has_translation(
+    conn: &AsyncPgConnection,
+    subject: Subject,
+    id: Uuid,
+    language: Language,
+) -> QueryResult<bool> {
+    Ok(find(conn, subject, id, language).await?.is_some())
+}

@@ -5,6 +5,7 @@ use crate::agencies::commands::ensure_exist as ensure_agencies_exist;
 use crate::audit::commands::snapshot;
 use crate::audit::model::{Actor, Change};
 use crate::db::schema::{recommendation_agencies, recommendations};
+use crate::domain::Language;
 use crate::domain::Reach;
 use crate::domain::{AgencyRole, Priority};
 use crate::error::ApiError;
@@ -12,6 +13,8 @@ use crate::events::model::{EventType, Represent};
 use crate::recommendations::model::listing::Embeds;
 use crate::recommendations::model::{Recommendation, RecommendationChanges, RecommendationView};
 use crate::recommendations::queries;
+use crate::translations::model::Subject;
+use crate::translations::queries::has_translation;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -27,6 +30,7 @@ struct RecommendationChangeset<'a> {
     body: Option<&'a str>,
     category_id: Option<Uuid>,
     external_id: Option<Option<&'a str>>,
+    language: Option<Language>,
 }
 
 /// Applies a PATCH in one transaction: fields, supporting set, version bump, audit.
@@ -41,6 +45,13 @@ pub async fn update(
 ) -> Result<RecommendationView, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = lock_at_version(conn, &actor, Reach::Lead, id, expected).await?;
+        if let Some(language) = changes.language
+            && has_translation(conn, Subject::Recommendation, id, language).await?
+        {
+            return Err(ApiError::Conflict(
+                Subject::Recommendation.language_taken(language),
+            ));
+        }
         let before = queries::find(conn, id, Embeds::SUPPORTING)
             .await?
             .ok_or_else(|| ApiError::not_found(RESOURCE, id))?;
@@ -65,6 +76,7 @@ pub async fn update(
             body: changes.body.as_deref(),
             category_id,
             external_id: changes.external_id.as_ref().map(|e| e.as_deref()),
+            language: changes.language,
         };
         let updated: Recommendation = diesel::update(recommendations::table.find(id))
             .set((

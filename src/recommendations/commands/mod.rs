@@ -104,6 +104,7 @@ pub async fn create(
                 title: &input.title,
                 body: &input.body,
                 external_id: input.external_id.as_deref(),
+                language: input.language,
             })
             .returning(Recommendation::as_returning())
             .get_result(conn)

@@ -1,6 +1,6 @@
 //! Recommendation request bodies and their validation into typed inputs.
 
-use crate::domain::{AgencyRole, Health, Priority, Status};
+use crate::domain::{AgencyRole, Health, Language, Priority, Status};
 use crate::error::ApiError;
 use crate::http::validate::{
     Checks, EXTERNAL_ID_MAX, HttpUrl, NOTE_MAX, TEXT_MAX, TITLE_MAX, double_option,
@@ -158,6 +158,9 @@ pub struct UpdateRecommendationRequest {
     /// recommendation's events show.
     #[schema(max_length = 10000, pattern = "^[^\\x00]*$")]
     pub reason: Option<String>,
+    /// The language title and text are written in; 409 while a translation into it exists.
+    /// Admins only.
+    pub language: Option<Language>,
 }
 
 impl UpdateRecommendationRequest {
@@ -167,6 +170,7 @@ impl UpdateRecommendationRequest {
             || self.text.is_some()
             || self.category.is_some()
             || self.external_id.is_some()
+            || self.language.is_some()
     }
 }
 
@@ -224,6 +228,7 @@ impl TryFrom<UpdateRecommendationRequest> for RecommendationChanges {
             category_slug: body.category,
             external_id: body.external_id.map(|e| e.map(|id| id.trim().to_owned())),
             reason: body.reason.filter(|r| !r.trim().is_empty()),
+            language: body.language,
         })
     }
 }

@@ -62,6 +62,7 @@ pub struct NewRecommendation<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub external_id: Option<&'a str>,
+    pub language: Language,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
@@ -177,6 +178,7 @@ pub struct RecommendationChanges {
     pub body: Option<String>,
     pub category_slug: Option<String>,
     pub external_id: Option<Option<String>>,
+    pub language: Option<Language>,
     /// Why: kept on the change's event.
     pub reason: Option<String>,
 }
@@ -191,6 +193,7 @@ pub struct NewRecommendationInput {
     pub body: String,
     /// Order within the report; `None` puts it after the last.
     pub position: Option<i32>,
+    pub language: Language,
 }
 
 impl RecommendationView {
@@ -217,6 +220,7 @@ impl RecommendationView {
                 json!(new.external_id),
             ),
             ("text", json!(old.body), json!(new.body)),
+            ("language", json!(old.language), json!(new.language)),
             (
                 "category",
                 json!(before.category.slug),
