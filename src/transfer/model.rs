@@ -103,13 +103,25 @@ pub struct ReportFields {
     pub summary: String,
     /// `None`: as it is (false for a new report).
     pub review_closures: Option<bool>,
+    /// The language title and summary are written in; `None`: as it is (`en` for a new one).
+    pub language: Option<Language>,
+    /// Title (`title`) and summary (`text`) in other languages.
+    pub translations: TranslationsImport,
 }
+
+/// A subject's texts in other languages as a file gives them: per language the file covers,
+/// the translation, or `None` to remove a stored one. `None`: the file says nothing of them.
+pub type TranslationsImport = Option<Vec<(Language, Option<TranslationImport>)>>;
 
 #[derive(Debug, Clone)]
 pub struct CategoryImport {
     pub slug: String,
     pub name: String,
     pub position: i32,
+    /// `None`: as it is (the report's for a new one).
+    pub language: Option<Language>,
+    /// The name (`title`) in other languages.
+    pub translations: TranslationsImport,
 }
 
 #[derive(Debug)]
@@ -147,13 +159,11 @@ pub struct RecommendationImport {
     pub evidence_urls: Vec<String>,
     /// The language title and text are written in; `None`: the file does not say.
     pub language: Option<Language>,
-    /// Per language the file covers, its translation (`None`: there is none, so a stored one
-    /// is removed); `None`: the file says nothing of translations.
-    pub translations: Option<Vec<(Language, Option<TranslationImport>)>>,
+    pub translations: TranslationsImport,
 }
 
-/// A recommendation's title and text in another language, as a file gives them.
-#[derive(Debug, Clone, PartialEq)]
+/// A text in another language, as a file gives it (for a category, `title` is the name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TranslationImport {
     pub title: String,
     pub text: String,
@@ -224,4 +234,7 @@ pub struct ReportExport {
     pub agencies: HashMap<Uuid, AgencyBrief>,
     /// Per recommendation, its translations by language.
     pub translations: HashMap<Uuid, Vec<Translation>>,
+    /// The report's translations, and per category its own.
+    pub report_translations: Vec<Translation>,
+    pub category_translations: HashMap<Uuid, Vec<Translation>>,
 }

@@ -10,7 +10,7 @@ use crate::domain::AgencyRole;
 use crate::milestones::model::Milestone;
 use crate::recommendations::model::{Recommendation, StatusChange};
 use crate::reports::model::{Category, Report};
-use crate::translations::model::{Subject, Translation};
+use crate::translations::model::{Subject, Translation, Translations};
 use crate::translations::queries as translations;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -34,6 +34,9 @@ pub struct Current {
     pub milestones: HashMap<Uuid, Vec<Milestone>>,
     /// Per recommendation, its translations by language.
     pub translations: HashMap<Uuid, Vec<Translation>>,
+    /// The report's translations, and per category its own.
+    pub report_translations: Vec<Translation>,
+    pub category_translations: HashMap<Uuid, Vec<Translation>>,
 }
 
 /// The report with `slug` or `id` and everything below it. Locks in the order every writer
@@ -108,12 +111,14 @@ pub async fn current(
     // Translation writes lock their recommendation first: the locks above cover them.
     let ids: Vec<Uuid> = recs.iter().map(|r| r.id).collect();
     let mut loaded = translations::load(conn, Subject::Recommendation, &ids, None).await?;
-    let translations = ids
-        .iter()
-        .map(|id| (*id, loaded.take(*id)))
-        .filter(|(_, rows)| !rows.is_empty())
-        .collect();
+    let translations = by_subject(&mut loaded, &ids);
+    let mut of_report = translations::load(conn, Subject::Report, &[report_id], None).await?;
+    let category_ids: Vec<Uuid> = categories.iter().map(|c| c.id).collect();
+    let mut of_categories =
+        translations::load(conn, Subject::Category, &category_ids, None).await?;
     Ok(Current {
+        report_translations: of_report.take(report_id),
+        category_translations: by_subject(&mut of_categories, &category_ids),
         report,
         categories,
         recommendations: recs,
@@ -121,6 +126,13 @@ pub async fn current(
         milestones,
         translations,
     })
+}
+
+fn by_subject(loaded: &mut Translations, ids: &[Uuid]) -> HashMap<Uuid, Vec<Translation>> {
+    ids.iter()
+        .map(|id| (*id, loaded.take(*id)))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect()
 }
 
 /// The id of the report with `slug`.
@@ -206,5 +218,7 @@ pub async fn export(
         history,
         agencies,
         translations: current.translations,
+        report_translations: current.report_translations,
+        category_translations: current.category_translations,
     }))
 }

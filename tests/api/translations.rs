@@ -449,6 +449,85 @@ async fn translations_survive_export_and_import_as_documents_and_csv() {
     assert_eq!(def3["translations"][0]["language"], "ko");
     assert_eq!(def3["translations"][0]["title"], "우주상황인식 협력 강화");
 
+    // The report's and its categories' translations travel in the document too.
+    let report = app
+        .get("/api/v1/reports/charting-a-path-in-the-uncharted-domain")
+        .await;
+    let report_path = format!(
+        "/api/v1/reports/{}/translations/ja",
+        report.json()["id"].as_str().expect("id")
+    );
+    let report_etag = report.header("etag").expect("etag");
+    let body = json!({"title": "未知の領域への道", "summary": "日米韓の宇宙協力"});
+    assert_eq!(
+        put(&app, &report_path, &admin, &report_etag, &body).await.0,
+        201
+    );
+    let category = app
+        .get("/api/v1/reports/charting-a-path-in-the-uncharted-domain")
+        .await
+        .json()["categories"][1]
+        .clone();
+    let category_path = format!(
+        "/api/v1/categories/{}/translations/ko",
+        category["id"].as_str().expect("id")
+    );
+    let category_etag = format!("\"v{}\"", category["version"]);
+    assert_eq!(
+        put(
+            &app,
+            &category_path,
+            &admin,
+            &category_etag,
+            &json!({"name": "국방"})
+        )
+        .await
+        .0,
+        201
+    );
+    let (id, _) = app.recommendation("DEF-3").await;
+    let document = app.get(export).await.json();
+    assert_eq!(
+        document["report"]["translations"][0]["summary"],
+        "日米韓の宇宙協力"
+    );
+    assert_eq!(document["categories"][1]["translations"][0]["name"], "국방");
+    let elsewhere = spawn_app().await;
+    let elsewhere_admin = elsewhere.admin().await;
+    let moved = serde_json::to_vec(&document).expect("json");
+    ok(&import(&elsewhere, &elsewhere_admin, "", "application/json", &moved).await);
+    let there = elsewhere
+        .get_with(
+            "/api/v1/reports/charting-a-path-in-the-uncharted-domain",
+            &[("Accept-Language", "ja")],
+        )
+        .await
+        .json();
+    assert_eq!(there["title"], "未知の領域への道");
+    let there = elsewhere
+        .get_with(
+            "/api/v1/reports/charting-a-path-in-the-uncharted-domain",
+            &[("Accept-Language", "ko")],
+        )
+        .await
+        .json();
+    assert_eq!(there["categories"][1]["name"], "국방");
+    let (there_id, _) = elsewhere.recommendation("DEF-3").await;
+    let there = elsewhere
+        .get_with(
+            &format!("/api/v1/recommendations/{there_id}"),
+            &[("Accept-Language", "ko")],
+        )
+        .await
+        .json();
+    assert_eq!(there["title"], "우주상황인식 협력 강화");
+    let again = ok(&import(&elsewhere, &elsewhere_admin, "", "application/json", &moved).await);
+    assert_eq!(
+        again["updated"],
+        json!({"reports": 0, "categories": 0, "recommendations": 0, "milestones": 0, "agencies": 0}),
+        "{again}"
+    );
+
     // Removed here, the document brings it back; the same document again changes nothing.
     let current = app
         .get(&format!("/api/v1/recommendations/{id}"))
@@ -561,4 +640,110 @@ fn csv_cells(line: &str) -> Vec<String> {
         .expect("a record")
         .expect("readable");
     record.iter().map(str::to_owned).collect()
+}
+
+#[actix_web::test]
+async fn an_original_in_korean_is_written_as_such_and_translated_into_english() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let created = app
+        .send_json(
+            "POST",
+            "/api/v1/reports/charting-a-path-in-the-uncharted-domain/recommendations",
+            &[("Authorization", &admin)],
+            &json!({"code": "KO-1", "category": "political", "language": "ko",
+                    "title": "한미 우주 대화 정례화", "text": "양국 우주 대화를 매년 연다."}),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let id = created.json()["id"].as_str().expect("id").to_owned();
+    let etag = created.header("etag").expect("etag");
+    let url = format!("/api/v1/recommendations/{id}");
+    let english_reader = app.get_with(&url, &[("Accept-Language", "en")]).await;
+    assert_eq!(english_reader.json()["original_language"], "ko");
+    assert_eq!(
+        english_reader.json()["language"],
+        "ko",
+        "no English yet: the original"
+    );
+    assert_eq!(
+        english_reader.header("content-language").as_deref(),
+        Some("ko")
+    );
+
+    let path = format!("{url}/translations/en");
+    let english = json!({"title": "Regular U.S.-ROK space dialogue", "text": "Hold the dialogue every year.", "machine_translated": true});
+    let (status, _, etag) = put(&app, &path, &admin, &etag, &english).await;
+    assert_eq!(status, 201);
+    let read = app
+        .get_with(&url, &[("Accept-Language", "en-US")])
+        .await
+        .json();
+    assert_eq!(read["title"], "Regular U.S.-ROK space dialogue");
+    assert_eq!(read["language"], "en");
+    let (status, _, _) = put(
+        &app,
+        &format!("{url}/translations/ko"),
+        &admin,
+        etag.as_deref().unwrap_or(""),
+        &korean(),
+    )
+    .await;
+    assert_eq!(status, 422, "the original is Korean");
+
+    // Marking the original English while an English translation exists is a conflict.
+    let analyst = app.create_user(Role::Analyst).await.bearer();
+    let before = app.write_fingerprint().await;
+    let current = app.get(&url).await.header("etag").expect("etag");
+    let patched = app
+        .send_json(
+            "PATCH",
+            &url,
+            &[("Authorization", &admin), ("If-Match", &current)],
+            &json!({"language": "en"}),
+        )
+        .await;
+    patched.assert_problem(409);
+    assert_eq!(app.write_fingerprint().await, before);
+    let refused = app
+        .send_json(
+            "PATCH",
+            &url,
+            &[("Authorization", &analyst), ("If-Match", &current)],
+            &json!({"language": "ja"}),
+        )
+        .await;
+    refused.assert_problem(403);
+    assert_eq!(app.write_fingerprint().await, before);
+    let patched = app
+        .send_json(
+            "PATCH",
+            &url,
+            &[("Authorization", &admin), ("If-Match", &current)],
+            &json!({"language": "ja"}),
+        )
+        .await;
+    assert_eq!(
+        patched.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&patched.body)
+    );
+    assert_eq!(patched.json()["original_language"], "ja");
+
+    let agency = app
+        .send_json(
+            "POST",
+            "/api/v1/agencies",
+            &[("Authorization", &admin)],
+            &json!({"code": "KR-KISA", "name": "한국인터넷진흥원", "country": "KR", "language": "ko"}),
+        )
+        .await;
+    assert_eq!(agency.status, 201);
+    assert_eq!(agency.json()["original_language"], "ko");
 }

@@ -7,10 +7,10 @@ use crate::milestones::model::Milestone;
 use crate::recommendations::model::Recommendation;
 use crate::transfer::model::{
     AgencyImport, CategoryImport, HistoryImport, KindCounts, MilestoneImport, RecommendationImport,
-    ReportFields, RowError, SourceFormat, TranslationImport,
+    ReportFields, RowError, SourceFormat, TranslationImport, TranslationsImport,
 };
 use crate::transfer::queries::Current;
-use crate::translations::model::Translation;
+use crate::translations::model::{Subject, Translation};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -93,8 +93,8 @@ pub struct ReportPlan {
     pub new_milestones: Vec<MilestoneRow>,
     pub changed_milestones: Vec<MilestoneRow>,
     /// Translations to write (new or changed), and to remove.
-    pub translations: Vec<(Uuid, Language, TranslationImport)>,
-    pub removed_translations: Vec<(Uuid, Language)>,
+    pub translations: Vec<(Subject, Uuid, Language, TranslationImport)>,
+    pub removed_translations: Vec<(Subject, Uuid, Language)>,
     pub created: KindCounts,
     pub updated: KindCounts,
     pub unchanged: KindCounts,
@@ -236,17 +236,29 @@ impl ReportPlanner<'_> {
         recommendations: Vec<RecommendationImport>,
     ) -> ReportPlan {
         let mut plan = ReportPlan::default();
+        let report_language;
         match (&current.report, fields) {
             (Some(report), fields) => {
                 plan.id = report.id;
                 plan.slug = report.slug.clone();
+                report_language = fields
+                    .as_ref()
+                    .and_then(|f| f.language)
+                    .unwrap_or(report.language);
+                let texts_changed = fields.as_ref().is_some_and(|f| {
+                    let stored = &current.report_translations;
+                    let wanted = (Subject::Report, report.id, report_language);
+                    self.translations(&mut plan, wanted, &f.translations, stored, None)
+                });
                 match fields {
                     Some(f)
-                        if f.title != report.title
+                        if texts_changed
+                            || f.title != report.title
                             || f.publisher != report.publisher
                             || f.published_on != report.published_on
                             || f.source_url != report.source_url
                             || f.summary != report.summary
+                            || report_language != report.language
                             || f.review_closures
                                 .is_some_and(|r| r != report.review_closures) =>
                     {
@@ -256,9 +268,13 @@ impl ReportPlanner<'_> {
                     _ => plan.unchanged.reports += 1,
                 }
             }
-            (None, Some(f)) => {
+            (None, Some(mut f)) => {
                 plan.id = Uuid::new_v4();
                 plan.slug = f.slug.clone();
+                report_language = f.language.unwrap_or(Language::En);
+                f.language = Some(report_language);
+                let wanted = (Subject::Report, plan.id, report_language);
+                self.translations(&mut plan, wanted, &f.translations, &[], None);
                 plan.new_report = Some(f);
                 plan.created.reports += 1;
             }
@@ -273,17 +289,36 @@ impl ReportPlanner<'_> {
             .iter()
             .map(|c| (c.slug.clone(), c.id))
             .collect();
-        for wanted in categories {
+        for (i, mut wanted) in categories.into_iter().enumerate() {
+            let field = format!("categories/{i}/translations");
             match current.categories.iter().find(|c| c.slug == wanted.slug) {
-                Some(c) if c.name == wanted.name && c.position == wanted.position => {
-                    plan.unchanged.categories += 1;
-                }
                 Some(c) => {
-                    plan.updated.categories += 1;
-                    plan.changed_categories.push((c.id, wanted));
+                    let language = wanted.language.unwrap_or(c.language);
+                    let stored = current.category_translations.get(&c.id);
+                    let texts_changed = self.translations(
+                        &mut plan,
+                        (Subject::Category, c.id, language),
+                        &wanted.translations,
+                        stored.map_or(&[], Vec::as_slice),
+                        Some(&field),
+                    );
+                    if !texts_changed
+                        && c.name == wanted.name
+                        && c.position == wanted.position
+                        && c.language == language
+                    {
+                        plan.unchanged.categories += 1;
+                    } else {
+                        plan.updated.categories += 1;
+                        plan.changed_categories.push((c.id, wanted));
+                    }
                 }
                 None => {
                     let id = Uuid::new_v4();
+                    let language = wanted.language.unwrap_or(report_language);
+                    wanted.language = Some(language);
+                    let target = (Subject::Category, id, language);
+                    self.translations(&mut plan, target, &wanted.translations, &[], Some(&field));
                     category_ids.insert(wanted.slug.clone(), id);
                     plan.created.categories += 1;
                     plan.new_categories.push((id, wanted));
@@ -469,7 +504,8 @@ impl ReportPlanner<'_> {
     ) {
         let id = Uuid::new_v4();
         let language = rec.language.unwrap_or(Language::En);
-        self.translations(plan, id, language, &rec, Vec::new());
+        let target = (Subject::Recommendation, id, language);
+        self.translations_of_row(plan, target, &rec, &[]);
         let health = rec.health.flatten().filter(|_| rec.status.takes_health());
         match rec.history {
             Some(history) if !history.is_empty() => {
@@ -580,8 +616,8 @@ impl ReportPlanner<'_> {
             || new.priority != stored.priority
             || new.target_on != stored.target_on
             || new.language != stored.language;
-        let translations_changed =
-            self.translations(plan, stored.id, new.language, &rec, old_translations);
+        let target = (Subject::Recommendation, stored.id, new.language);
+        let translations_changed = self.translations_of_row(plan, target, &rec, &old_translations);
         let support_changed = match support {
             None => false,
             Some(mut wanted) => {
@@ -656,25 +692,26 @@ impl ReportPlanner<'_> {
         }
     }
 
-    /// Plans the file's translations of recommendation `id` (original in `language`) against
-    /// `stored`; true when any changes.
+    /// Plans the `wanted` translations of `subject` `id` (its original in `language`)
+    /// against `stored`; true when any changes. A problem is blamed on `field` (the file as a
+    /// whole) or, without one, on the recommendation of row `row`.
     fn translations(
         &mut self,
         plan: &mut ReportPlan,
-        id: Uuid,
-        language: Language,
-        rec: &RecommendationImport,
-        stored: Vec<Translation>,
+        (subject, id, language): (Subject, Uuid, Language),
+        wanted: &TranslationsImport,
+        stored: &[Translation],
+        place: Option<&str>,
     ) -> bool {
         let mut changed = false;
         let mut kept: Vec<Language> = stored.iter().map(|t| t.language).collect();
-        for (l, wanted) in rec.translations.iter().flatten() {
+        for (l, wanted) in wanted.iter().flatten() {
             let old = stored.iter().find(|t| t.language == *l);
             match (old, wanted) {
                 (None, None) => {}
                 (Some(_), None) => {
                     kept.retain(|k| k != l);
-                    plan.removed_translations.push((id, *l));
+                    plan.removed_translations.push((subject, id, *l));
                     changed = true;
                 }
                 (old, Some(w)) => {
@@ -685,7 +722,7 @@ impl ReportPlanner<'_> {
                                 .is_none_or(|m| m == o.machine_translated)
                     });
                     if !same {
-                        plan.translations.push((id, *l, w.clone()));
+                        plan.translations.push((subject, id, *l, w.clone()));
                         kept.push(*l);
                         changed = true;
                     }
@@ -693,12 +730,32 @@ impl ReportPlanner<'_> {
             }
         }
         if kept.contains(&language) {
-            let column = self.format.column("language");
-            self.error(
-                rec.row,
-                &column,
-                format!("there is a translation into {language}: remove it with the change"),
-            );
+            let message =
+                format!("there is a translation into {language}: remove it with the change");
+            match place {
+                Some(field) => self.errors.push(RowError::new(None, Some(field), message)),
+                None => {
+                    let column = self.format.column("language");
+                    self.errors
+                        .push(RowError::new(None, Some(&column), message));
+                }
+            }
+        }
+        changed
+    }
+
+    /// [`Self::translations`] of one recommendation, its problems blamed on its row.
+    fn translations_of_row(
+        &mut self,
+        plan: &mut ReportPlan,
+        target: (Subject, Uuid, Language),
+        rec: &RecommendationImport,
+        stored: &[Translation],
+    ) -> bool {
+        let before = self.errors.len();
+        let changed = self.translations(plan, target, &rec.translations, stored, None);
+        for error in &mut self.errors[before..] {
+            error.row = Some(rec.row);
         }
         changed
     }

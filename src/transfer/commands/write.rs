@@ -5,6 +5,7 @@ use super::plan::{HistoryRow, MilestoneRow, NewAgencyRow, RecommendationRow, Rep
 use crate::audit::model::Actor;
 use crate::domain::Language;
 use crate::transfer::model::{ReportFields, TranslationImport};
+use crate::translations::model::Subject;
 use diesel::QueryResult;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel::sql_types::{Array, Bool, Date, Integer, Nullable, Text, Timestamptz};
@@ -35,7 +36,8 @@ pub async fn report(conn: &mut AsyncPgConnection, plan: &ReportPlan) -> QueryRes
         report_row(
             conn,
             "INSERT INTO reports (id, slug, title, publisher, published_on, source_url, summary, \
-             review_closures) VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, false))",
+             review_closures, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, false), COALESCE($9, 'en'))",
             plan.id,
             f,
         )
@@ -46,7 +48,8 @@ pub async fn report(conn: &mut AsyncPgConnection, plan: &ReportPlan) -> QueryRes
             conn,
             "UPDATE reports SET slug = $2, title = $3, publisher = $4, published_on = $5, \
              source_url = $6, summary = $7, review_closures = COALESCE($8, review_closures), \
-             version = version + 1, updated_at = now() WHERE id = $1",
+             language = COALESCE($9, language), version = version + 1, updated_at = now() \
+             WHERE id = $1",
             plan.id,
             f,
         )
@@ -54,24 +57,27 @@ pub async fn report(conn: &mut AsyncPgConnection, plan: &ReportPlan) -> QueryRes
     }
     for (id, c) in &plan.new_categories {
         diesel::sql_query(
-            "INSERT INTO categories (id, report_id, slug, name, position) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO categories (id, report_id, slug, name, position, language) \
+             VALUES ($1, $2, $3, $4, $5, COALESCE($6, 'en'))",
         )
         .bind::<SqlUuid, _>(id)
         .bind::<SqlUuid, _>(plan.id)
         .bind::<Text, _>(&c.slug)
         .bind::<Text, _>(&c.name)
         .bind::<Integer, _>(c.position)
+        .bind::<Nullable<Text>, _>(c.language.map(Language::as_str))
         .execute(conn)
         .await?;
     }
     for (id, c) in &plan.changed_categories {
         diesel::sql_query(
-            "UPDATE categories SET name = $2, position = $3, version = version + 1, \
-             updated_at = now() WHERE id = $1",
+            "UPDATE categories SET name = $2, position = $3, language = COALESCE($4, language), \
+             version = version + 1, updated_at = now() WHERE id = $1",
         )
         .bind::<SqlUuid, _>(id)
         .bind::<Text, _>(&c.name)
         .bind::<Integer, _>(c.position)
+        .bind::<Nullable<Text>, _>(c.language.map(Language::as_str))
         .execute(conn)
         .await?;
     }
@@ -93,6 +99,7 @@ async fn report_row(
         .bind::<Nullable<Text>, _>(f.source_url.as_deref())
         .bind::<Text, _>(&f.summary)
         .bind::<Nullable<Bool>, _>(f.review_closures)
+        .bind::<Nullable<Text>, _>(f.language.map(Language::as_str))
         .execute(conn)
         .await
 }
@@ -177,55 +184,50 @@ pub async fn recommendations(
 pub async fn translations(
     conn: &mut AsyncPgConnection,
     actor: Option<&Actor<'_>>,
-    put: &[(Uuid, Language, TranslationImport)],
-    removed: &[(Uuid, Language)],
+    put: &[(Subject, Uuid, Language, TranslationImport)],
+    removed: &[(Subject, Uuid, Language)],
 ) -> QueryResult<()> {
-    for chunk in put.chunks(CHUNK) {
-        diesel::sql_query(
-            "INSERT INTO recommendation_translations AS t (subject_id, language, title, body, \
-             machine_translated, author_id, author_email) \
-             SELECT u.*, $6, $7 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], \
-             $5::bool[]) AS u \
-             ON CONFLICT (subject_id, language) DO UPDATE SET title = EXCLUDED.title, \
-             body = EXCLUDED.body, machine_translated = EXCLUDED.machine_translated, \
-             author_id = EXCLUDED.author_id, author_email = EXCLUDED.author_email, \
-             updated_at = now()",
-        )
-        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|(id, _, _)| *id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|(_, l, _)| l.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(
-            chunk
-                .iter()
-                .map(|(_, _, t)| t.title.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(
-            chunk
-                .iter()
-                .map(|(_, _, t)| t.text.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Bool>, _>(
-            chunk
-                .iter()
-                .map(|(_, _, t)| t.machine_translated.unwrap_or(false))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Nullable<SqlUuid>, _>(actor.map(|a| a.id))
-        .bind::<Nullable<Text>, _>(actor.map(|a| a.email))
-        .execute(conn)
-        .await?;
-    }
-    for chunk in removed.chunks(CHUNK) {
-        diesel::sql_query(
-            "DELETE FROM recommendation_translations t \
-             USING unnest($1::uuid[], $2::text[]) AS u(id, language) \
-             WHERE t.subject_id = u.id AND t.language = u.language",
-        )
-        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>())
-        .execute(conn)
-        .await?;
+    for subject in [Subject::Report, Subject::Category, Subject::Recommendation] {
+        let rows: Vec<_> = put.iter().filter(|row| row.0 == subject).collect();
+        for chunk in rows.chunks(CHUNK) {
+            diesel::sql_query(format!(
+                "INSERT INTO {} AS t (subject_id, language, title, body, machine_translated, \
+                 author_id, author_email) \
+                 SELECT u.*, $6, $7 FROM unnest($1::uuid[], $2::text[], $3::text[], \
+                 $4::text[], $5::bool[]) AS u \
+                 ON CONFLICT (subject_id, language) DO UPDATE SET title = EXCLUDED.title, \
+                 body = EXCLUDED.body, machine_translated = EXCLUDED.machine_translated, \
+                 author_id = EXCLUDED.author_id, author_email = EXCLUDED.author_email, \
+                 updated_at = now()",
+                subject.table()
+            ))
+            .bind::<Array<SqlUuid>, _>(chunk.iter().map(|r| r.1).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(chunk.iter().map(|r| r.2.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(chunk.iter().map(|r| r.3.title.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(chunk.iter().map(|r| r.3.text.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Bool>, _>(
+                chunk
+                    .iter()
+                    .map(|r| r.3.machine_translated.unwrap_or(false))
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Nullable<SqlUuid>, _>(actor.map(|a| a.id))
+            .bind::<Nullable<Text>, _>(actor.map(|a| a.email))
+            .execute(conn)
+            .await?;
+        }
+        let rows: Vec<_> = removed.iter().filter(|row| row.0 == subject).collect();
+        for chunk in rows.chunks(CHUNK) {
+            diesel::sql_query(format!(
+                "DELETE FROM {} t USING unnest($1::uuid[], $2::text[]) AS u(id, language) \
+                 WHERE t.subject_id = u.id AND t.language = u.language",
+                subject.table()
+            ))
+            .bind::<Array<SqlUuid>, _>(chunk.iter().map(|r| r.1).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(chunk.iter().map(|r| r.2.as_str()).collect::<Vec<_>>())
+            .execute(conn)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -153,11 +153,15 @@ fn new_report(slug: &str, title: &str, issued: &str, summary: String) -> ReportI
             source_url: Some(product_page(slug)),
             summary,
             review_closures: None,
+            language: None,
+            translations: None,
         }),
         categories: vec![CategoryImport {
             slug: CATEGORY_SLUG.to_owned(),
             name: "Recommendations".to_owned(),
             position: 0,
+            language: None,
+            translations: None,
         }],
         recommendations: Vec::new(),
     }

@@ -65,6 +65,41 @@ pub struct DocumentReport {
     /// Whether closures wait for a reviewer (absent: as it is).
     #[serde(default)]
     pub review_closures: Option<bool>,
+    /// The language title and summary are written in (absent: as it is; `en` when new).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+    /// Title and summary in other languages (absent: left as they are; given: exactly these).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<DocumentReportTranslation>>,
+}
+
+/// The report's title and summary in another language.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentReportTranslation {
+    /// The language.
+    pub language: Language,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    #[serde(default)]
+    pub summary: String,
+    /// Whether a machine made it.
+    #[serde(default)]
+    pub machine_translated: bool,
+}
+
+/// A name in another language.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentNameTranslation {
+    /// The language.
+    pub language: Language,
+    /// The name.
+    pub name: String,
+    /// Whether a machine made it.
+    #[serde(default)]
+    pub machine_translated: bool,
 }
 
 /// A category.
@@ -77,6 +112,12 @@ pub struct DocumentCategory {
     pub name: String,
     /// Order within the report.
     pub position: i32,
+    /// The language the name is written in (absent: as it is; the report's when new).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+    /// The name in other languages (absent: left as they are; given: exactly these).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<Vec<DocumentNameTranslation>>,
 }
 
 /// An agency named by the document.
@@ -423,6 +464,8 @@ pub fn report_document(export: ReportExport) -> ReportDocument {
         mut history,
         agencies,
         mut translations,
+        report_translations,
+        mut category_translations,
     } = export;
     let code_of = |id: &Uuid| agencies.get(id).map(|a| a.code.clone());
     let category_slug: std::collections::HashMap<Uuid, String> =
@@ -525,10 +568,35 @@ pub fn report_document(export: ReportExport) -> ReportDocument {
             source_url: report.source_url,
             summary: report.summary,
             review_closures: Some(report.review_closures),
+            language: Some(report.language),
+            translations: Some(
+                report_translations
+                    .into_iter()
+                    .map(|t| DocumentReportTranslation {
+                        language: t.language,
+                        title: t.title,
+                        summary: t.body,
+                        machine_translated: t.machine_translated,
+                    })
+                    .collect(),
+            ),
         },
         categories: categories
             .into_iter()
             .map(|c| DocumentCategory {
+                translations: Some(
+                    category_translations
+                        .remove(&c.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| DocumentNameTranslation {
+                            language: t.language,
+                            name: t.title,
+                            machine_translated: t.machine_translated,
+                        })
+                        .collect(),
+                ),
+                language: Some(c.language),
                 slug: c.slug,
                 name: c.name,
                 position: c.position,
@@ -684,6 +752,30 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
     if let Some(url) = &r.source_url {
         report.checks.url("/source_url", url);
     }
+    let report_language = r.language.unwrap_or(Language::En);
+    let report_texts: Vec<(Language, &str, &str, bool)> = r
+        .translations
+        .iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.language,
+                t.title.as_str(),
+                t.summary.as_str(),
+                t.machine_translated,
+            )
+        })
+        .collect();
+    check_translations(
+        &mut report.checks,
+        report_language,
+        &report_texts,
+        ("title", "summary"),
+    );
+    let report_translations = r
+        .translations
+        .is_some()
+        .then(|| translations_import(report_language, &report_texts));
     report.into_errors(&mut errors);
     let mut seen = HashSet::new();
     for (i, c) in doc.categories.iter().enumerate() {
@@ -694,6 +786,9 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
             .text("/name", c.name.trim(), 1, TITLE_MAX)
             .fail_if(!seen.insert(c.slug.as_str()), "/slug", "appears twice")
             .fail_if(c.position < 0, "/position", "must not be negative");
+        let names = name_texts(c);
+        let original = c.language.unwrap_or(report_language);
+        check_translations(&mut checks.checks, original, &names, ("name", ""));
         checks.into_errors(&mut errors);
     }
     let mut agencies = Vec::new();
@@ -731,14 +826,25 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
             source_url: doc.report.source_url,
             summary: doc.report.summary,
             review_closures: doc.report.review_closures,
+            language: doc.report.language,
+            translations: report_translations,
         }),
         categories: doc
             .categories
             .into_iter()
-            .map(|c| CategoryImport {
-                slug: c.slug,
-                name: c.name.trim().to_owned(),
-                position: c.position,
+            .map(|c| {
+                let original = c.language.unwrap_or(report_language);
+                let translations = c
+                    .translations
+                    .is_some()
+                    .then(|| translations_import(original, &name_texts(&c)));
+                CategoryImport {
+                    language: c.language,
+                    translations,
+                    slug: c.slug,
+                    name: c.name.trim().to_owned(),
+                    position: c.position,
+                }
             })
             .collect(),
         recommendations,
@@ -750,6 +856,59 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
         reports: vec![report],
         errors,
     }
+}
+
+/// A category's translated names as (language, name, no text, machine-made).
+fn name_texts(c: &DocumentCategory) -> Vec<(Language, &str, &str, bool)> {
+    c.translations
+        .iter()
+        .flatten()
+        .map(|t| (t.language, t.name.as_str(), "", t.machine_translated))
+        .collect()
+}
+
+/// Each translation's fields (`title` and `text` name them in errors; an empty text name:
+/// none), and its language: once, and not the original's.
+fn check_translations(
+    checks: &mut Checks,
+    original: Language,
+    texts: &[(Language, &str, &str, bool)],
+    (title, text): (&str, &str),
+) {
+    let mut seen = HashSet::new();
+    for (i, (language, title_value, text_value, _)) in texts.iter().enumerate() {
+        let at = |f: &str| format!("/translations/{i}/{f}");
+        checks.text(&at(title), title_value.trim(), 1, TITLE_MAX);
+        if !text.is_empty() {
+            checks.text(&at(text), text_value, 0, TEXT_MAX);
+        }
+        checks.fail_if(
+            *language == original || !seen.insert(*language),
+            &at("language"),
+            "must differ from the original's language and appear once",
+        );
+    }
+}
+
+/// The translations a document gives, as import input: every language but the original's,
+/// those it leaves out to be removed.
+fn translations_import(
+    original: Language,
+    texts: &[(Language, &str, &str, bool)],
+) -> Vec<(Language, Option<TranslationImport>)> {
+    Language::ALL
+        .iter()
+        .filter(|&&l| l != original)
+        .map(|&l| {
+            let given = texts.iter().find(|t| t.0 == l);
+            let translation = given.map(|(_, title, text, machine)| TranslationImport {
+                title: title.trim().to_owned(),
+                text: (*text).to_owned(),
+                machine_translated: Some(*machine),
+            });
+            (l, translation)
+        })
+        .collect()
 }
 
 fn document_recommendation(
@@ -836,35 +995,27 @@ fn document_recommendation(
         );
     }
     let original = rec.language.unwrap_or(Language::En);
-    let mut languages = HashSet::new();
-    for (i, t) in rec.translations.iter().flatten().enumerate() {
-        let at = |f: &str| format!("/translations/{i}/{f}");
-        c.text(&at("title"), t.title.trim(), 1, TITLE_MAX)
-            .text(&at("text"), &t.text, 0, TEXT_MAX)
-            .fail_if(
-                t.language == original || !languages.insert(t.language),
-                &at("language"),
-                "must differ from the original's language and appear once",
-            );
-    }
+    let texts: Vec<(Language, &str, &str, bool)> = rec
+        .translations
+        .iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.language,
+                t.title.as_str(),
+                t.text.as_str(),
+                t.machine_translated,
+            )
+        })
+        .collect();
+    check_translations(c, original, &texts, ("title", "text"));
+    let translations = rec
+        .translations
+        .is_some()
+        .then(|| translations_import(original, &texts));
     if !checks.into_errors(errors) {
         return None;
     }
-    let translations = rec.translations.map(|list| {
-        Language::ALL
-            .iter()
-            .filter(|&&l| l != original)
-            .map(|&l| {
-                let given = list.iter().find(|t| t.language == l);
-                let translation = given.map(|t| TranslationImport {
-                    title: t.title.trim().to_owned(),
-                    text: t.text.clone(),
-                    machine_translated: Some(t.machine_translated),
-                });
-                (l, translation)
-            })
-            .collect()
-    });
     Some(RecommendationImport {
         language: rec.language,
         translations,
