@@ -117,6 +117,10 @@ pub async fn import(
     .await
 }
 
+/// Rows an import writes before it settles the search index itself (a few hundred fit in the
+/// pending list without changing any plan).
+const SETTLE_SEARCH_INDEX_AFTER: usize = 1_000;
+
 fn add(total: &mut KindCounts, more: &KindCounts) {
     total.reports += more.reports;
     total.categories += more.categories;
@@ -154,6 +158,12 @@ async fn apply(
         &plan.removed_translations,
     )
     .await?;
+    let rewritten = plan.new_recommendations.len()
+        + plan.changed_recommendations.len()
+        + plan.translations.len();
+    if rewritten >= SETTLE_SEARCH_INDEX_AFTER {
+        write::settle_search_index(conn).await?;
+    }
     let summary = serde_json::json!({
         "format": format,
         "created": plan.created,

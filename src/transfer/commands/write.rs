@@ -232,6 +232,16 @@ pub async fn translations(
     Ok(())
 }
 
+/// Rows written in bulk wait in the search index's pending list, which the planner prices as
+/// a scan of its own: until autovacuum came by, a search after a large import read the whole
+/// table. Moving them into the index now costs what that vacuum would.
+pub async fn settle_search_index(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT gin_clean_pending_list('recommendations_search_idx')")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Moves the version of recommendations whose milestones alone changed.
 pub async fn touch(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<()> {
     if ids.is_empty() {
