@@ -27,6 +27,8 @@ pub struct AgencyDto {
     pub language: Language,
     /// The language the original name is written in.
     pub original_language: Language,
+    /// Whether the text shown is a machine translation.
+    pub machine_translated: bool,
     /// Every translation of the name (with `include=translations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translations: Option<Vec<TranslationDto>>,
@@ -108,6 +110,7 @@ impl AgencyDto {
             name: a.name,
             language: shown.translated_to.unwrap_or(a.language),
             original_language: a.language,
+            machine_translated: shown.machine_translated,
             translations: TranslationDto::all(Subject::Agency, shown.translations),
             country: a.country,
             parent_id: a.parent_id,

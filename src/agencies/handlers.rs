@@ -190,6 +190,7 @@ pub async fn get_agency(
     let mut dto = with_counts(&state, &mut conn, agency).await?;
     if let Some(shown) = shown.into_iter().next() {
         dto.language = shown.translated_to.unwrap_or(dto.original_language);
+        dto.machine_translated = shown.machine_translated;
         dto.translations = TranslationDto::all(Subject::Agency, shown.translations);
     }
     // Counts change without the agency changing: they are part of the representation's tag.

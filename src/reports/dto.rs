@@ -50,6 +50,8 @@ pub struct CategoryDto {
     pub language: Language,
     /// The language the original name is written in.
     pub original_language: Language,
+    /// Whether the text shown is a machine translation.
+    pub machine_translated: bool,
     /// Every translation of the name (with `include=translations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translations: Option<Vec<TranslationDto>>,
@@ -73,6 +75,7 @@ impl CategoryDto {
             name: category.name,
             language: shown.translated_to.unwrap_or(category.language),
             original_language: category.language,
+            machine_translated: shown.machine_translated,
             translations: TranslationDto::all(Subject::Category, shown.translations),
             position: category.position,
             recommendation_count,
@@ -104,6 +107,8 @@ pub struct ReportDto {
     pub language: Language,
     /// The language the original is written in.
     pub original_language: Language,
+    /// Whether the text shown is a machine translation.
+    pub machine_translated: bool,
     /// Every translation (with `include=translations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translations: Option<Vec<TranslationDto>>,
@@ -145,6 +150,7 @@ impl From<ReportView> for ReportDto {
             summary: r.summary,
             language: v.shown.translated_to.unwrap_or(r.language),
             original_language: r.language,
+            machine_translated: v.shown.machine_translated,
             translations: TranslationDto::all(Subject::Report, v.shown.translations),
             review_closures: r.review_closures,
             version: r.version,

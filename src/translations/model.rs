@@ -93,6 +93,8 @@ pub struct TranslationInput {
 pub struct Shown {
     /// The translation shown in place of the original; `None`: the original.
     pub translated_to: Option<Language>,
+    /// Whether that translation is machine-made.
+    pub machine_translated: bool,
     /// Every translation, when asked for.
     pub translations: Option<Vec<Translation>>,
 }

@@ -101,6 +101,7 @@ pub async fn localize_recommendations(
             r.title.clone_from(&t.title);
             r.body.clone_from(&t.body);
             view.shown.translated_to = Some(t.language);
+            view.shown.machine_translated = t.machine_translated;
         }
         if all {
             view.shown.translations = Some(texts.all_of(r.id));
@@ -196,12 +197,13 @@ fn shown(
     all: bool,
     apply: impl FnOnce(&Translation),
 ) -> Shown {
-    let translated_to = loaded.pick(id, original, preference).map(|t| {
+    let picked = loaded.pick(id, original, preference);
+    if let Some(t) = picked {
         apply(t);
-        t.language
-    });
+    }
     Shown {
-        translated_to,
+        translated_to: picked.map(|t| t.language),
+        machine_translated: picked.is_some_and(|t| t.machine_translated),
         translations: all.then(|| loaded.all_of(id)),
     }
 }

@@ -686,6 +686,12 @@ async fn an_original_in_korean_is_written_as_such_and_translated_into_english() 
         .json();
     assert_eq!(read["title"], "Regular U.S.-ROK space dialogue");
     assert_eq!(read["language"], "en");
+    assert_eq!(read["machine_translated"], true);
+    let original = app
+        .get_with(&url, &[("Accept-Language", "ko")])
+        .await
+        .json();
+    assert_eq!(original["machine_translated"], false);
     let (status, _, _) = put(
         &app,
         &format!("{url}/translations/ko"),

@@ -304,6 +304,20 @@ test('pages follow the browser\'s language for the data: Korean names and titles
   assert.equal(english, 'en', 'an agency without a Korean name keeps its English one, marked en');
   await visit(tab, '/agencies/KR-KASA');
   assert.equal(await tab.page.$eval('h1', (el) => el.textContent), '우주항공청');
+
+  // A machine-made Korean translation is shown to a Korean reader, and said to be one.
+  const admin = await token('admin@example.org', PASSWORD);
+  const current = await api(`/recommendations/${recommendation.id}`);
+  const put = await api(`/recommendations/${recommendation.id}/translations/ko`, {
+    token: admin, method: 'PUT', headers: { 'If-Match': current.etag },
+    body: { title: '우주 협력 강화', text: '양국은 우주 협력을 강화한다.', machine_translated: true },
+  });
+  assert.equal(put.status, 201);
+  await visit(tab, `/recommendations/${recommendation.id}`);
+  assert.deepEqual(await tab.page.$eval('h1 span[lang]', (el) => [el.textContent, el.lang]), ['우주 협력 강화', 'ko']);
+  assert.equal(await tab.page.$eval('#translated', (el) => el.textContent), 'Machine translation from English');
   assert.deepEqual(tab.problems.console, []);
   await tab.page.close();
+  const after = await api(`/recommendations/${recommendation.id}`);
+  await api(`/recommendations/${recommendation.id}/translations/ko`, { token: admin, method: 'DELETE', headers: { 'If-Match': after.etag } });
 });

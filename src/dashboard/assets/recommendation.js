@@ -7,6 +7,7 @@ import { progress } from './charts.js';
 
 const TAKES_HEALTH = ['not_started', 'in_progress', 'stalled'];
 const STALE_MESSAGE = 'This recommendation was changed by someone else since you opened it.';
+const LANGUAGES = { en: 'English', ko: 'Korean', ja: 'Japanese' };
 
 async function load(id) {
   const [rec, milestones, history, checkIns, events, transitions] = await Promise.all([
@@ -107,7 +108,10 @@ function details(data) {
     h('p', { class: 'crumbs' }, h('a', { href: '/', text: 'Overview' }), ' / ', h('a', { href: `/reports/${encodeURIComponent(report.slug)}`, text: report.title }), ` / ${rec.code}`),
     h('h1', {}, h('span', { class: 'code', text: rec.code }), ' ', h('span', { text: rec.title, lang: rec.language })),
     h('p', { class: 'badges', id: 'current-status' }, statusBadge(rec.status), ' ', healthBadge(rec.health), ' ', rec.priority ? h('span', { class: 'badge', text: `${rec.priority} priority` }) : null,
-      rec.pending_proposal ? h('span', { class: 'badge', text: 'closure awaiting review' }) : null),
+      rec.pending_proposal ? h('span', { class: 'badge', text: 'closure awaiting review' }) : null,
+      rec.language !== rec.original_language
+        ? h('span', { class: 'badge', id: 'translated', text: `${rec.machine_translated ? 'Machine translation' : 'Translation'} from ${LANGUAGES[rec.original_language] || rec.original_language}` })
+        : null),
     h('div', { class: 'columns' },
       section('Recommendation',
         h('p', { class: 'rec-text', text: rec.text, lang: rec.language }),

@@ -118,6 +118,8 @@ pub struct RecommendationDto {
     pub language: Language,
     /// The language the original is written in.
     pub original_language: Language,
+    /// Whether the text shown is a machine translation.
+    pub machine_translated: bool,
     /// Every translation (with `include=translations`), by language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translations: Option<Vec<TranslationDto>>,
@@ -233,6 +235,7 @@ pub fn recommendation_dto(view: RecommendationView, d: Derivation) -> Recommenda
         text: r.body,
         language: view.shown.translated_to.unwrap_or(r.language),
         original_language: r.language,
+        machine_translated: view.shown.machine_translated,
         translations: TranslationDto::all(Subject::Recommendation, view.shown.translations),
         status: r.status,
         health: r.health,

@@ -4,7 +4,7 @@ use super::RecommendationDto;
 use crate::domain::{AgencyRole, Language};
 use crate::http::table::Table;
 
-pub const CSV_HEADER: [&str; 28] = [
+pub const CSV_HEADER: [&str; 21] = [
     "id",
     "report_id",
     "code",
@@ -26,19 +26,18 @@ pub const CSV_HEADER: [&str; 28] = [
     "version",
     "updated_at",
     "text",
-    "language",
-    "title_en",
-    "text_en",
-    "title_ko",
-    "text_ko",
-    "title_ja",
-    "text_ja",
+];
+
+/// The original's language and each translation, after the columns above; imports read them.
+pub const LANGUAGE_COLUMNS: [&str; 7] = [
+    "language", "title_en", "text_en", "title_ko", "text_ko", "title_ja", "text_ja",
 ];
 
 /// The rows as a table, one row per recommendation: the original texts, and each
 /// translation in its own columns (`title_ko`, `text_ko`, …).
 pub fn table(items: &[RecommendationDto]) -> Table {
-    let mut table = Table::new(&CSV_HEADER);
+    let header: Vec<&'static str> = CSV_HEADER.into_iter().chain(LANGUAGE_COLUMNS).collect();
+    let mut table = Table::new(&header);
     for r in items {
         let supporting = r
             .supporting_agencies

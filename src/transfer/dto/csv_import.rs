@@ -5,6 +5,7 @@
 use crate::domain::{AgencyRole, Health, Language, Priority, Status};
 use crate::http::csv::unescape_cell;
 use crate::http::validate::{Checks, EXTERNAL_ID_MAX, TEXT_MAX, TITLE_MAX};
+use crate::recommendations::dto::table::LANGUAGE_COLUMNS;
 use crate::reports::model::ReportRef;
 use crate::transfer::model::{
     ImportBatch, RecommendationImport, ReportImport, ReportTarget, RowError, SourceFormat,
@@ -14,7 +15,7 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 
 /// Columns an import reads.
-const WRITABLE: [&str; 18] = [
+const WRITABLE: [&str; 11] = [
     "code",
     "external_id",
     "category",
@@ -26,13 +27,6 @@ const WRITABLE: [&str; 18] = [
     "target_on",
     "lead_agency_code",
     "supporting_agency_codes",
-    "language",
-    "title_en",
-    "text_en",
-    "title_ko",
-    "text_ko",
-    "title_ja",
-    "text_ja",
 ];
 
 /// Columns the export derives: read past.
@@ -115,7 +109,11 @@ fn header_columns(
         let name = raw.trim().to_lowercase();
         if !seen.insert(name.clone()) {
             errors.push(RowError::new(Some(1), Some(raw.trim()), "appears twice"));
-        } else if let Some(known) = WRITABLE.iter().find(|c| **c == name) {
+        } else if let Some(known) = WRITABLE
+            .iter()
+            .chain(&LANGUAGE_COLUMNS)
+            .find(|c| **c == name)
+        {
             columns.insert(*known, i);
         } else if !DERIVED.contains(&name.as_str()) {
             errors.push(RowError::new(
@@ -123,7 +121,7 @@ fn header_columns(
                 Some(raw.trim()),
                 format!(
                     "unknown column; the columns are those of the CSV export: {}",
-                    WRITABLE.join(", ")
+                    [&WRITABLE[..], &LANGUAGE_COLUMNS[..]].concat().join(", ")
                 ),
             ));
         }

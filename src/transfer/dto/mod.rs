@@ -753,19 +753,7 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
         report.checks.url("/source_url", url);
     }
     let report_language = r.language.unwrap_or(Language::En);
-    let report_texts: Vec<(Language, &str, &str, bool)> = r
-        .translations
-        .iter()
-        .flatten()
-        .map(|t| {
-            (
-                t.language,
-                t.title.as_str(),
-                t.summary.as_str(),
-                t.machine_translated,
-            )
-        })
-        .collect();
+    let report_texts = texts_of(&r.translations);
     check_translations(
         &mut report.checks,
         report_language,
@@ -786,7 +774,7 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
             .text("/name", c.name.trim(), 1, TITLE_MAX)
             .fail_if(!seen.insert(c.slug.as_str()), "/slug", "appears twice")
             .fail_if(c.position < 0, "/position", "must not be negative");
-        let names = name_texts(c);
+        let names = texts_of(&c.translations);
         let original = c.language.unwrap_or(report_language);
         check_translations(&mut checks.checks, original, &names, ("name", ""));
         checks.into_errors(&mut errors);
@@ -837,7 +825,7 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
                 let translations = c
                     .translations
                     .is_some()
-                    .then(|| translations_import(original, &name_texts(&c)));
+                    .then(|| translations_import(original, &texts_of(&c.translations)));
                 CategoryImport {
                     language: c.language,
                     translations,
@@ -858,13 +846,42 @@ fn document_batch(doc: ReportDocument) -> ImportBatch {
     }
 }
 
-/// A category's translated names as (language, name, no text, machine-made).
-fn name_texts(c: &DocumentCategory) -> Vec<(Language, &str, &str, bool)> {
-    c.translations
-        .iter()
-        .flatten()
-        .map(|t| (t.language, t.name.as_str(), "", t.machine_translated))
-        .collect()
+/// A translation in a document, whatever it translates: (language, title or name, text or
+/// summary, machine-made).
+trait DocumentText {
+    fn parts(&self) -> (Language, &str, &str, bool);
+}
+
+impl DocumentText for DocumentTranslation {
+    fn parts(&self) -> (Language, &str, &str, bool) {
+        (
+            self.language,
+            &self.title,
+            &self.text,
+            self.machine_translated,
+        )
+    }
+}
+
+impl DocumentText for DocumentReportTranslation {
+    fn parts(&self) -> (Language, &str, &str, bool) {
+        (
+            self.language,
+            &self.title,
+            &self.summary,
+            self.machine_translated,
+        )
+    }
+}
+
+impl DocumentText for DocumentNameTranslation {
+    fn parts(&self) -> (Language, &str, &str, bool) {
+        (self.language, &self.name, "", self.machine_translated)
+    }
+}
+
+fn texts_of<T: DocumentText>(list: &Option<Vec<T>>) -> Vec<(Language, &str, &str, bool)> {
+    list.iter().flatten().map(DocumentText::parts).collect()
 }
 
 /// Each translation's fields (`title` and `text` name them in errors; an empty text name:
@@ -995,19 +1012,7 @@ fn document_recommendation(
         );
     }
     let original = rec.language.unwrap_or(Language::En);
-    let texts: Vec<(Language, &str, &str, bool)> = rec
-        .translations
-        .iter()
-        .flatten()
-        .map(|t| {
-            (
-                t.language,
-                t.title.as_str(),
-                t.text.as_str(),
-                t.machine_translated,
-            )
-        })
-        .collect();
+    let texts = texts_of(&rec.translations);
     check_translations(c, original, &texts, ("title", "text"));
     let translations = rec
         .translations
