@@ -111,7 +111,7 @@ pub async fn update_agency(
 #[utoipa::path(
     tag = "agencies",
     security((), ("bearer" = [])),
-    params(AgencyListParams),
+    params(AgencyListParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     responses(
         (status = 200, description = "A page of agencies", body = Page<AgencyDto>),
         r::NotModified,
@@ -162,7 +162,7 @@ pub async fn list_agencies(
 #[utoipa::path(
     tag = "agencies",
     security((), ("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Agency id"), LanguageParams),
+    params(("id" = Uuid, Path, description = "Agency id"), LanguageParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     responses(
         (status = 200, description = "The agency", body = AgencyDto),
         r::NotModified,

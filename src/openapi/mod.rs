@@ -3,12 +3,14 @@
 mod webhooks;
 
 use crate::api;
+use crate::domain::Language;
 use crate::error::{FieldError, Problem};
 use crate::events::dto::EVENT_SCHEMAS;
 use crate::http::responses as r;
 use crate::recommendations::dto::params::{Embed, ListEmbed, ListFormat, RecommendationSort};
 use crate::stats::model::SeriesInterval;
 use crate::transfer::dto::{ExportFormat, ImportFormat};
+use crate::translations::dto::TranslationsEmbed;
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -46,7 +48,7 @@ use utoipa_actix_web::AppExt;
         // Query parameters' closed sets, which collection from the paths leaves out.
         schemas(
             Problem, FieldError, RecommendationSort, ListEmbed, Embed, ListFormat, ImportFormat,
-            ExportFormat, SeriesInterval
+            ExportFormat, SeriesInterval, Language, TranslationsEmbed
         ),
         responses(
             r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict,

@@ -52,7 +52,7 @@ pub async fn report_id(conn: &mut AsyncPgConnection, raw: &str) -> Result<Uuid, 
 /// Tracked reports in the order they were added, with categories and counts.
 #[utoipa::path(
     tag = "reports",
-    params(ReportListParams),
+    params(ReportListParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of reports", body = Page<ReportDto>),
@@ -95,7 +95,7 @@ pub async fn list_reports(
 /// One report with its categories and how many recommendations each holds.
 #[utoipa::path(
     tag = "reports",
-    params(("id" = String, Path, description = "Report id or slug"), LanguageParams),
+    params(("id" = String, Path, description = "Report id or slug"), LanguageParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The report with its categories and counts", body = ReportDto),

@@ -43,7 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// size of the data: cheap to poll, and 304 with If-None-Match while nothing changed.
 #[utoipa::path(
     tag = "stats",
-    params(StatsParams),
+    params(StatsParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Aggregates", body = Stats),
@@ -237,7 +237,7 @@ fn fingerprint(key: &str) -> u64 {
 /// each with the recommendation it belongs to: what an interactive timeline renders.
 #[utoipa::path(
     tag = "stats",
-    params(TimelineParams),
+    params(TimelineParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of events", body = Page<TimelineEvent>),

@@ -126,3 +126,26 @@ fn every_read_documents_if_none_match() {
         assert!(documented, "GET {path} lacks If-None-Match");
     }
 }
+
+#[test]
+fn every_schema_reference_names_a_component() {
+    let spec = policytrack::openapi::spec_json();
+    let document: serde_json::Value = serde_json::from_str(&spec).expect("json");
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    let prefix = "\"$ref\":\"#/components/schemas/";
+    assert!(
+        spec.matches(prefix).count() > 50,
+        "the document's references were not found"
+    );
+    let missing: std::collections::BTreeSet<&str> = spec
+        .match_indices(prefix)
+        .filter_map(|(at, _)| spec[at + prefix.len()..].split('"').next())
+        .filter(|name| !schemas.contains_key(*name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "referenced but not defined: {missing:?}"
+    );
+}

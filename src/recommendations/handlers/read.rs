@@ -34,7 +34,7 @@ const RESOURCE: &str = "recommendation";
 /// Excel workbook for `format=xlsx`.
 #[utoipa::path(
     tag = "recommendations",
-    params(RecommendationListParams),
+    params(RecommendationListParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of recommendations", content(
@@ -109,7 +109,7 @@ pub async fn list_recommendations(
 /// `include` trims or extends the embeds (`history` adds the whole status history).
 #[utoipa::path(
     tag = "recommendations",
-    params(("id" = Uuid, Path, description = "Recommendation id"), RecommendationGetParams),
+    params(("id" = Uuid, Path, description = "Recommendation id"), RecommendationGetParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The recommendation", body = RecommendationDto,
@@ -138,7 +138,7 @@ pub async fn get_recommendation(
 /// The same as `get_recommendation`, addressed by report (id or slug) and code.
 #[utoipa::path(
     tag = "recommendations",
-    params(ReportCodePath, RecommendationGetParams),
+    params(ReportCodePath, RecommendationGetParams, ("Accept-Language" = Option<String>, Header, description = "Languages to show texts in, most wanted first, e.g. `ko-KR,ko;q=0.9,en;q=0.8` (`lang=` overrides)")),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The recommendation", body = RecommendationDto,
