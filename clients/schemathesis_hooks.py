@@ -57,6 +57,8 @@ STATE_DEPENDENT = [
     # (two parameters together: more than a schema says).
     (r"query\.from", "must not be after to", "get_stats_series"),
     (r"query\.from", "covers more than", "get_stats_series"),
+    # A translation into the language the original is written in (which the data says).
+    ("lang", "the original is in "),
     # A status move the recommendation's current status does not allow is 409, not 422.
 ]
 

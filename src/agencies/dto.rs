@@ -231,7 +231,11 @@ pub struct AgencyListParams {
     pub country: Option<String>,
     /// Only agencies whose code, name or a translated name contains this text
     /// (case-insensitive), e.g. `우주항공청`.
-    #[param(min_length = 1, max_length = 300)]
+    #[param(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+    )]
     pub q: Option<String>,
     /// Language to show names in (`en`, `ko`, `ja`), falling back to the original; overrides
     /// `Accept-Language`.
@@ -257,14 +261,13 @@ impl TryFrom<AgencyListParams> for AgencyFilter {
             after_code: pagination::cursor(p.cursor.as_deref())?,
             country: p.country,
             text: match p.q.as_deref().map(str::trim) {
-                Some("") => return Err(ApiError::invalid("query.q", "must not be empty")),
-                Some(q) if q.contains('\0') => {
-                    return Err(ApiError::invalid(
-                        "query.q",
-                        "must not contain NUL characters",
-                    ));
+                Some(q) => {
+                    let mut checks = Checks::new();
+                    checks.text("query.q", q, 1, TITLE_MAX);
+                    checks.finish()?;
+                    Some(q.to_owned())
                 }
-                q => q.map(str::to_owned),
+                None => None,
             },
         })
     }

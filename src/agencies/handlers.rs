@@ -167,6 +167,7 @@ pub async fn list_agencies(
         (status = 200, description = "The agency", body = AgencyDto),
         r::NotModified,
         r::ItemErrors,
+        (status = 422, response = r::Unprocessable),
     )
 )]
 #[get("/agencies/{id}")]

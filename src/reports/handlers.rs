@@ -101,6 +101,7 @@ pub async fn list_reports(
         (status = 200, description = "The report with its categories and counts", body = ReportDto),
         r::NotModified,
         r::ItemErrors,
+        (status = 422, response = r::Unprocessable),
     )
 )]
 #[get("/reports/{id}")]

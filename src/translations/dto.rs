@@ -178,7 +178,7 @@ pub struct TranslationPath {
     /// The subject's id.
     pub id: Uuid,
     /// The language (`en`, `ko` or `ja`).
-    #[param(value_type = String, example = "ko")]
+    #[param(value_type = Language, example = "ko")]
     pub lang: String,
 }
 
