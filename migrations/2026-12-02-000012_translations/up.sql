@@ -41,23 +41,44 @@ ALTER TABLE agency_translations ADD FOREIGN KEY (author_id) REFERENCES users (id
 ALTER TABLE recommendations ADD COLUMN translated_titles text NOT NULL DEFAULT '';
 ALTER TABLE recommendations ADD COLUMN translated_texts text NOT NULL DEFAULT '';
 
+-- Statement-level, with the statement's rows as transition tables: an import that writes
+-- 10,000 translations rewrites each recommendation once in one UPDATE (a row-level trigger
+-- took 10 s for them, the insert alone 0.2 s).
 CREATE FUNCTION recommendation_translations_to_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    target uuid := CASE WHEN TG_OP = 'DELETE' THEN OLD.subject_id ELSE NEW.subject_id END;
+    touched uuid[];
 BEGIN
+    -- Each branch names only the transition tables its trigger defines.
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT subject_id) INTO touched FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT array_agg(DISTINCT subject_id) INTO touched
+        FROM (SELECT subject_id FROM new_rows UNION ALL SELECT subject_id FROM old_rows) changed;
+    ELSE
+        SELECT array_agg(DISTINCT subject_id) INTO touched FROM old_rows;
+    END IF;
     UPDATE recommendations r
-    SET translated_titles = t.titles, translated_texts = t.texts
-    FROM (SELECT coalesce(string_agg(title, ' ' ORDER BY language), '') AS titles,
-                 coalesce(string_agg(body, ' ' ORDER BY language), '') AS texts
-          FROM recommendation_translations WHERE subject_id = target) t
-    WHERE r.id = target;
+    SET translated_titles = coalesce(t.titles, ''), translated_texts = coalesce(t.texts, '')
+    FROM unnest(touched) AS ids(id)
+    LEFT JOIN LATERAL (
+        SELECT string_agg(title, ' ' ORDER BY language) AS titles,
+               string_agg(body, ' ' ORDER BY language) AS texts
+        FROM recommendation_translations WHERE subject_id = ids.id
+    ) t ON true
+    WHERE r.id = ids.id;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER recommendation_translations_to_row
-AFTER INSERT OR UPDATE OR DELETE ON recommendation_translations
-FOR EACH ROW EXECUTE FUNCTION recommendation_translations_to_row();
+CREATE TRIGGER recommendation_translations_inserted
+AFTER INSERT ON recommendation_translations REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION recommendation_translations_to_row();
+CREATE TRIGGER recommendation_translations_updated
+AFTER UPDATE ON recommendation_translations REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION recommendation_translations_to_row();
+CREATE TRIGGER recommendation_translations_deleted
+AFTER DELETE ON recommendation_translations REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION recommendation_translations_to_row();
 
 ALTER TABLE recommendations DROP COLUMN search;
 ALTER TABLE recommendations ADD COLUMN search tsvector GENERATED ALWAYS AS (

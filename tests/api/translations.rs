@@ -409,6 +409,45 @@ async fn search_reads_translations_and_csv_exports_carry_them() {
         .json();
     assert_eq!(english["items"][0]["code"], "DEF-3", "{english}");
 
+    // A replaced translation is searched as it now reads; a removed one no longer.
+    let codes_for = |q: &'static str| {
+        let app = &app;
+        async move {
+            let url = format!("/api/v1/recommendations?q={}", crate::search::url_encode(q));
+            let found = app.get(&url).await.json();
+            found["items"].as_array().expect("items").len()
+        }
+    };
+    let current = app
+        .get(&format!("/api/v1/recommendations/{id}"))
+        .await
+        .header("etag")
+        .expect("etag");
+    let replaced = json!({"title": "궤도잔해 감시", "text": "궤도잔해 정보를 나눈다."});
+    let (status, _, next) = put(&app, &path, &admin, &current, &replaced).await;
+    assert_eq!(status, 200);
+    assert_eq!(codes_for("상황인식").await, 0);
+    assert_eq!(codes_for("잔해").await, 1);
+    let removed = app
+        .send_raw(
+            "DELETE",
+            &path,
+            &[
+                ("Authorization", &admin),
+                ("If-Match", &next.expect("etag")),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    assert_eq!(codes_for("잔해").await, 0);
+    let current = app
+        .get(&format!("/api/v1/recommendations/{id}"))
+        .await
+        .header("etag")
+        .expect("etag");
+    assert_eq!(put(&app, &path, &admin, &current, &korean()).await.0, 201);
+
     let csv = app
         .get("/api/v1/recommendations?format=csv&report=charting-a-path-in-the-uncharted-domain")
         .await;
