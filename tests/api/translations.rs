@@ -846,3 +846,130 @@ async fn at_ten_thousand_recommendations_search_over_translations_uses_the_index
             .is_some_and(|c| c.starts_with("SCALE-"))
     );
 }
+
+#[actix_web::test]
+async fn every_subject_refuses_translation_writes_and_language_clashes_without_a_trace() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let analyst = app.create_user(Role::Analyst).await.bearer();
+    let report = app
+        .get("/api/v1/reports/charting-a-path-in-the-uncharted-domain")
+        .await;
+    let report_id = report.json()["id"].as_str().expect("id").to_owned();
+    let category = report.json()["categories"][0].clone();
+    let category_id = category["id"].as_str().expect("id").to_owned();
+    let agency_id = app.agency_id("KR-KASA").await;
+    let subjects = [
+        (
+            format!("/api/v1/reports/{report_id}"),
+            report.header("etag").expect("etag"),
+            json!({"title": "보고서", "summary": ""}),
+        ),
+        (
+            format!("/api/v1/categories/{category_id}"),
+            format!("\"v{}\"", category["version"]),
+            json!({"name": "정치"}),
+        ),
+        (
+            format!("/api/v1/agencies/{agency_id}"),
+            app.get(&format!("/api/v1/agencies/{agency_id}"))
+                .await
+                .header("etag")
+                .expect("etag"),
+            json!({"name": "우주항공청 2"}),
+        ),
+    ];
+    let before = app.write_fingerprint().await;
+    for (url, etag, body) in &subjects {
+        let ja = format!("{url}/translations/ja");
+        let refusals = [
+            (analyst.as_str(), etag.as_str(), ja.clone(), 403),
+            (admin.as_str(), "\"v999.1\"", ja.clone(), 412),
+            (admin.as_str(), "", ja.clone(), 428),
+            (
+                admin.as_str(),
+                etag.as_str(),
+                format!("{url}/translations/en"),
+                422,
+            ),
+        ];
+        for (auth, if_match, path, status) in refusals {
+            let (got, problem, _) = put(&app, &path, auth, if_match, body).await;
+            assert_eq!(got, status, "PUT {path}: {problem}");
+            assert_eq!(app.write_fingerprint().await, before, "PUT {path} {status}");
+        }
+        let stale = app
+            .send_raw(
+                "DELETE",
+                &ja,
+                &[("Authorization", &admin), ("If-Match", "\"v999.1\"")],
+                None,
+            )
+            .await;
+        assert_eq!(stale.status, 412, "DELETE {ja}");
+        let absent = app
+            .send_raw(
+                "DELETE",
+                &ja,
+                &[("Authorization", &admin), ("If-Match", etag)],
+                None,
+            )
+            .await;
+        assert_eq!(absent.status, 404, "DELETE {ja}");
+        assert_eq!(app.write_fingerprint().await, before, "DELETE {ja}");
+    }
+
+    // Marking an original Korean while a Korean translation exists: 409, for each subject.
+    for (url, etag, body) in &subjects {
+        let (status, _, _) = put(&app, &format!("{url}/translations/ko"), &admin, etag, body).await;
+        assert!(matches!(status, 200 | 201), "{url}: {status}");
+    }
+    let after_writes = app.write_fingerprint().await;
+    for (url, _, _) in &subjects {
+        // A category has no read of its own: its tag is its version as the report lists it.
+        let current = if url.contains("/categories/") {
+            let report = app
+                .get(&format!("/api/v1/reports/{report_id}"))
+                .await
+                .json();
+            format!("\"v{}\"", report["categories"][0]["version"])
+        } else {
+            app.get(url).await.header("etag").expect("etag")
+        };
+        let clash = app
+            .send_json(
+                "PATCH",
+                url,
+                &[("Authorization", &admin), ("If-Match", &current)],
+                &json!({"language": "ko"}),
+            )
+            .await;
+        clash.assert_problem(409);
+        assert_eq!(app.write_fingerprint().await, after_writes, "PATCH {url}");
+    }
+
+    // A document whose translation repeats the original's language is refused whole.
+    let mut document = app
+        .get("/api/v1/reports/charting-a-path-in-the-uncharted-domain/export")
+        .await
+        .json();
+    document["recommendations"][0]["translations"] =
+        json!([{"language": "en", "title": "Same language"}]);
+    document["categories"][0]["translations"] = json!([{"language": "en", "name": "Same"}]);
+    let body = serde_json::to_vec(&document).expect("json");
+    let refused = import(&app, &admin, "", "application/json", &body).await;
+    let problem = refused.assert_problem(422);
+    let columns: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["column"].as_str())
+        .collect();
+    assert!(
+        columns
+            .iter()
+            .any(|c| c.contains("translations/0/language")),
+        "{problem}"
+    );
+    assert_eq!(app.write_fingerprint().await, after_writes);
+}
