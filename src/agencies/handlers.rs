@@ -16,8 +16,8 @@ use crate::http::language;
 use crate::http::pagination::{self, Page};
 use crate::http::responses as r;
 use crate::state::AppState;
-use crate::translations::dto::{LanguageParams, TranslationDto, embeds_translations};
-use crate::translations::model::Subject;
+use crate::translations::dto::{LanguageParams, embeds_translations};
+use crate::translations::model::Shown;
 use crate::translations::queries::localize_agencies;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
@@ -62,7 +62,7 @@ pub async fn create_agency(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", created.id)))
         .insert_header((header::ETAG, version_tag(created.version, "")))
-        .json(with_counts(&state, &mut conn, created).await?))
+        .json(with_counts(&state, &mut conn, created, Shown::default()).await?))
 }
 
 /// Update an agency
@@ -102,7 +102,7 @@ pub async fn update_agency(
         commands::update(&mut conn, user.actor(), id, expected, changes, &represent).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, version_tag(updated.version, "")))
-        .json(with_counts(&state, &mut conn, updated).await?))
+        .json(with_counts(&state, &mut conn, updated, Shown::default()).await?))
 }
 
 /// List agencies
@@ -184,16 +184,12 @@ pub async fn get_agency(
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
     let mut agencies = Vec::from_iter(queries::find(&mut conn, id).await?);
-    let shown = localize_agencies(&conn, &mut agencies, &preference, all).await?;
-    let agency = agencies
+    let mut shown = localize_agencies(&conn, &mut agencies, &preference, all).await?;
+    let (agency, shown) = agencies
         .pop()
+        .zip(shown.pop())
         .ok_or_else(|| ApiError::not_found("agency", id))?;
-    let mut dto = with_counts(&state, &mut conn, agency).await?;
-    if let Some(shown) = shown.into_iter().next() {
-        dto.language = shown.translated_to.unwrap_or(dto.original_language);
-        dto.machine_translated = shown.machine_translated;
-        dto.translations = TranslationDto::all(Subject::Agency, shown.translations);
-    }
+    let dto = with_counts(&state, &mut conn, agency, shown).await?;
     // Counts change without the agency changing: they are part of the representation's tag.
     let c = dto.counts;
     let variant = format!(
@@ -213,11 +209,12 @@ async fn with_counts(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     agency: Agency,
+    shown: Shown,
 ) -> Result<AgencyDto, ApiError> {
     let counts = queries::counts(conn, &[agency.id], state.derivation().today())
         .await?
         .remove(&agency.id)
         .map(AgencyCounts::from)
         .unwrap_or_default();
-    Ok(AgencyDto::new(agency, counts))
+    Ok(AgencyDto::shown(agency, counts, shown))
 }

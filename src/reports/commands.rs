@@ -146,14 +146,7 @@ pub async fn create_category(
     represent: &dyn Represent,
 ) -> Result<(Category, i64), ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let report_language: Language = reports::table
-            .find(report_id)
-            .select(reports::language)
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("report", report_id))?;
+        let report_language = lock_report(conn, report_id).await?;
         let position = match input.position {
             Some(p) => p,
             None => categories::table
@@ -252,15 +245,16 @@ pub async fn update_category(
     .await
 }
 
-pub async fn lock_report(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+/// Locks report `id` (404 when there is none); its original's language, which new
+/// categories take.
+pub async fn lock_report(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Language, ApiError> {
     reports::table
         .find(id)
-        .select(reports::id)
+        .select(reports::language)
         .for_update()
-        .first::<Uuid>(conn)
+        .first::<Language>(conn)
         .await
         .optional()?
-        .map(|_| ())
         .ok_or_else(|| ApiError::not_found("report", id))
 }
 
